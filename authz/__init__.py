@@ -1,0 +1,47 @@
+"""authz: the RBAC policy engine — the one public face of the package.
+
+    from authz import Action, Authorizer, Subject, resources
+
+    subject = Subject(id=user_id, roles=("member", "chat-access", f"organization-member:{org}"))
+    Authorizer().authorize(subject, Action.READ, resources.CHAT.with_owner(user_id).in_org(org))
+
+Pure Python: it may build SQLAlchemy expressions (`PreparedAuthorizer.sql_filter`) but knows
+no driver and no HTTP. The semantics are DESIGN.md's "Policy semantics", implemented in
+`authz.tables` (compiled) and `authz.explain` (step by step).
+"""
+
+from authz import resources, roles
+from authz.engine import Authorizer, AuthorizerProtocol, PreparedAuthorizer, PreparedProtocol
+from authz.errors import InvalidRoleError, NoActorError, NotAuthorizedError, is_not_authorized_error
+from authz.explain import Explanation, Level
+from authz.objects import Object
+from authz.permissions import Permission, Vote
+from authz.registry import Action
+from authz.roles import OrgPermissions, Role, RoleIdentifier
+from authz.subjects import CHATD, SYSTEM_RESTRICTED, Subject, SubjectType
+
+__all__ = [
+    "CHATD",
+    "SYSTEM_RESTRICTED",
+    "Action",
+    "Authorizer",
+    "AuthorizerProtocol",
+    "Explanation",
+    "InvalidRoleError",
+    "Level",
+    "NoActorError",
+    "NotAuthorizedError",
+    "Object",
+    "OrgPermissions",
+    "Permission",
+    "PreparedAuthorizer",
+    "PreparedProtocol",
+    "Role",
+    "RoleIdentifier",
+    "Subject",
+    "SubjectType",
+    "Vote",
+    "is_not_authorized_error",
+    "resources",
+    "roles",
+]

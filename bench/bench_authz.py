@@ -1,0 +1,143 @@
+"""Benchmark the policy engine: warm checks, first checks of new role sets, prepared filters.
+
+Run: `uv run python bench/bench_authz.py`. Each figure is printed beside a floor measured in
+the same run — a function with `authorize`'s signature that only tests `(type, action)`
+against a precomputed frozenset — so results compare across machines as ratios. Targets (not
+asserted; this is a benchmark, not a test): warm authorize <= 2.5x the floor, cached
+prepare + sql_filter <= 20 us.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import time
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from authz import Action, Authorizer, NotAuthorizedError, Object, Subject, resources, roles
+
+REPEATS = 7
+
+
+def best_ns(loops: dict[str, Callable[[int], None]], number: int) -> dict[str, float]:
+    """Best ns per operation of each loop over REPEATS rounds.
+
+    Rounds interleave the loops, so a noisy neighbour slows all of them alike rather than
+    only the one that happened to be running; GC is off while timing.
+    """
+    best = dict.fromkeys(loops, float("inf"))
+    gc.disable()
+    try:
+        for _ in range(REPEATS):
+            for name, run in loops.items():
+                start = time.perf_counter_ns()
+                run(number)
+                best[name] = min(best[name], (time.perf_counter_ns() - start) / number)
+    finally:
+        gc.enable()
+    return best
+
+
+FLOOR_SET = frozenset({("chat", Action.READ)})
+
+
+def floor_authorize(subject: Subject, action: Action, obj: Object) -> None:
+    """The least an authorize call can do: one precomputed frozenset membership test."""
+    if (obj.type, action) not in FLOOR_SET:
+        raise NotAuthorizedError()
+
+
+def chat_user(org: uuid.UUID) -> Subject:
+    return Subject(
+        id=uuid.uuid4(),
+        roles=(roles.MEMBER, roles.CHAT_ACCESS, f"{roles.ORG_MEMBER}:{org}"),
+        name="bench",
+    )
+
+
+def main() -> None:
+    authorizer = Authorizer()
+    org = uuid.uuid4()
+    subject = chat_user(org)
+    own_chat = resources.CHAT.with_id(uuid.uuid4()).with_owner(subject.id).in_org(org)
+    owner = Subject(id=uuid.uuid4(), roles=(roles.OWNER,))
+    read = Action.READ
+    authorizer.authorize(subject, read, own_chat)
+    authorizer.authorize(owner, read, own_chat)
+
+    def floor_loop(n: int) -> None:
+        for _ in range(n):
+            floor_authorize(subject, read, own_chat)
+
+    def warm_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            auth(subject, read, own_chat)
+
+    def warm_owner_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            auth(owner, read, own_chat)
+
+    warm_figures = best_ns(
+        {"floor": floor_loop, "warm": warm_loop, "owner": warm_owner_loop}, 300_000
+    )
+    floor, warm, warm_owner = (warm_figures[k] for k in ("floor", "warm", "owner"))
+
+    # First check of a new role set: every subject holds roles in its own fresh org, so each
+    # check compiles a role set (the Authorizer's cache is large enough never to evict).
+    n_new = 300
+    batches = [[chat_user(uuid.uuid4()) for _ in range(n_new)] for _ in range(REPEATS)]
+    fresh_authorizer = Authorizer(cache_size=n_new * REPEATS)
+    batch_iter = iter(batches)
+
+    def first_check_loop(n: int) -> None:
+        batch = next(batch_iter)
+        auth = fresh_authorizer.authorize
+        obj = resources.CHAT.with_owner(uuid.uuid4())
+        for s in batch[:n]:
+            with contextlib.suppress(NotAuthorizedError):
+                auth(s, read, obj)
+
+    first = best_ns({"first": first_check_loop}, n_new)["first"]
+
+    owner_col = sa.column("owner_id", sa.Uuid)
+    org_col = sa.column("organization_id", sa.Uuid)
+    id_col = sa.column("id", sa.Uuid)
+
+    def prepare_loop(n: int) -> None:
+        for _ in range(n):
+            authorizer.prepare(subject, read, "chat").sql_filter(
+                owner=owner_col, org=org_col, id=id_col
+            )
+
+    def prepare_fresh_columns_loop(n: int) -> None:
+        for _ in range(n):
+            authorizer.prepare(subject, read, "chat").sql_filter(
+                owner=sa.column("owner_id", sa.Uuid), org=sa.column("organization_id", sa.Uuid)
+            )
+
+    cached_prepare = best_ns({"cached": prepare_loop}, 20_000)["cached"]
+    uncached_prepare = best_ns({"fresh": prepare_fresh_columns_loop}, 300)["fresh"]
+
+    rows = [
+        ("floor: frozenset membership", floor),
+        ("warm authorize (own chat in org)", warm),
+        ("warm authorize (owner, site)", warm_owner),
+        ("first check of a new role set", first),
+        ("prepare + sql_filter (cached)", cached_prepare),
+        ("prepare + sql_filter (new columns)", uncached_prepare),
+    ]
+    print(f"{'benchmark':<38}{'ns/op':>12}{'x floor':>10}")
+    for name, ns in rows:
+        print(f"{name:<38}{ns:>12,.0f}{ns / floor:>10.2f}")
+    print()
+    print(f"warm authorize / floor = {warm / floor:.2f} (target <= 2.5)")
+    print(f"cached prepare + sql_filter = {cached_prepare / 1000:.2f} us (target <= 20 us)")
+
+
+if __name__ == "__main__":
+    main()

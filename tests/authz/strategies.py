@@ -1,0 +1,98 @@
+"""Hypothesis strategies for the policy engine: one place that generates the domain.
+
+The universe is small on purpose — three users, three orgs, plus "foreign" ids nobody holds —
+so generated subjects and objects collide often: owners that match and owners that do not,
+member orgs and others, org-less objects; custom roles mix negations and wildcards at every
+level.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from hypothesis import strategies as st
+
+from authz import Action, Object, OrgPermissions, Permission, Role, RoleIdentifier, Subject
+from authz import roles as r
+from authz.registry import CONCRETE_PAIRS, REGISTRY, WILDCARD
+
+USERS = tuple(UUID(int=0x1000 + i) for i in range(3))
+ORGS = tuple(UUID(int=0x2000 + i) for i in range(3))
+FOREIGN_USER = UUID(int=0x1FFF)
+FOREIGN_ORG = UUID(int=0x2FFF)
+
+OWNERS: tuple[UUID | None, ...] = (None, *USERS, FOREIGN_USER)
+OBJECT_ORGS: tuple[UUID | None, ...] = (None, *ORGS, FOREIGN_ORG)
+
+NAMED_ROLES: tuple[RoleIdentifier, ...] = (
+    *(RoleIdentifier(name) for name in (r.OWNER, r.MEMBER, r.AUDITOR, r.USER_ADMIN, r.CHAT_ACCESS)),
+    *(
+        RoleIdentifier(name, org)
+        for name in (
+            r.ORG_ADMIN,
+            r.ORG_MEMBER,
+            r.ORG_AUDITOR,
+            r.ORG_USER_ADMIN,
+            r.ORG_SERVICE_ACCOUNT,
+        )
+        for org in ORGS
+    ),
+    # Unknown, retired and reserved names: they must grant nothing, membership included.
+    RoleIdentifier("agents-access"),
+    RoleIdentifier("no-such-role", ORGS[0]),
+    RoleIdentifier(r.SYSTEM_RESTRICTED_NAME),
+)
+
+# Permissions on a few types (plus the wildcard) so that custom roles often touch the same
+# pairs and their negations interact; every type still appears through `*`.
+PERMISSION_TYPES = (WILDCARD, "chat", "user", "organization_member")
+
+
+@st.composite
+def permissions(draw: st.DrawFn) -> Permission:
+    resource_type = draw(st.sampled_from(PERMISSION_TYPES))
+    choices = (
+        sorted(REGISTRY[resource_type] | {Action.WILDCARD})
+        if resource_type != WILDCARD
+        else list(Action)
+    )
+    action = draw(st.sampled_from(choices))
+    negate = draw(st.booleans())
+    return Permission(negate, resource_type, action)
+
+
+def permission_lists() -> st.SearchStrategy[list[Permission]]:
+    return st.lists(permissions(), max_size=3)
+
+
+@st.composite
+def custom_roles(draw: st.DrawFn) -> Role:
+    """A role held inline, with permissions at any mix of levels and orgs."""
+    orgs = draw(st.lists(st.sampled_from(ORGS), unique=True, max_size=2))
+    by_org = {
+        org: OrgPermissions(tuple(draw(permission_lists())), tuple(draw(permission_lists())))
+        for org in orgs
+    }
+    return Role(
+        RoleIdentifier("custom"),
+        "Custom",
+        site=draw(permission_lists()),
+        user=draw(permission_lists()),
+        by_org=by_org,
+    )
+
+
+@st.composite
+def subjects(draw: st.DrawFn) -> Subject:
+    named = draw(st.lists(st.sampled_from(NAMED_ROLES), max_size=4))
+    inline = draw(st.lists(custom_roles(), max_size=2))
+    return Subject(id=draw(st.sampled_from(USERS)), roles=named, inline_roles=inline)
+
+
+def pairs() -> st.SearchStrategy[tuple[str, Action]]:
+    return st.sampled_from(CONCRETE_PAIRS)
+
+
+def all_object_shapes(resource_type: str) -> list[Object]:
+    """Every (owner, org) combination of the universe for one type."""
+    return [Object(resource_type, None, owner, org) for owner in OWNERS for org in OBJECT_ORGS]
