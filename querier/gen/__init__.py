@@ -1,0 +1,1 @@
+"""Code generation: annotated SQL -> sqlc (database analyzer) -> typed Python querier."""

@@ -1,0 +1,51 @@
+-- name: GetUserByID :one
+SELECT * FROM users WHERE id = @id;
+
+-- name: GetUserByEmailOrUsername :one
+-- Case-insensitive, like the unique indexes.
+SELECT * FROM users
+WHERE lower(email) = lower(@email::text) OR lower(username) = lower(@username::text)
+LIMIT 1;
+
+-- name: GetUsers :many
+-- Keyset pagination in creation order; after_id NULL starts at the beginning.
+SELECT * FROM users
+WHERE
+    (sqlc.narg(after_id)::uuid IS NULL
+     OR (created_at, id) > (SELECT u.created_at, u.id FROM users u WHERE u.id = sqlc.narg(after_id)::uuid))
+    AND (sqlc.narg(status)::user_status IS NULL OR status = sqlc.narg(status)::user_status)
+    -- @authorize_filter
+ORDER BY created_at, id
+LIMIT @page_limit::integer;
+
+-- name: InsertUser :one
+INSERT INTO users (id, email, username, rbac_roles, status)
+VALUES (@id, @email, @username, @rbac_roles::text[], @status)
+RETURNING *;
+
+-- name: UpdateUserRoles :one
+-- Replaces the site roles; the implied 'member' is never stored.
+UPDATE users
+SET rbac_roles = @granted_roles::text[], updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: UpdateUserStatus :one
+UPDATE users SET status = @status, updated_at = now() WHERE id = @id RETURNING *;
+
+-- name: GetAuthorizationUserRoles :one
+-- Everything needed to build a subject, in one round trip: site roles, status, and every
+-- membership as 'role:org' plus the implied 'organization-member:org'.
+SELECT
+    u.id,
+    u.username,
+    u.status,
+    u.rbac_roles,
+    array(
+        SELECT r || ':' || m.organization_id::text
+        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r
+        WHERE m.user_id = u.id
+        ORDER BY m.organization_id, r
+    )::text[] AS org_roles
+FROM users u
+WHERE u.id = @user_id;

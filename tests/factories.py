@@ -1,0 +1,93 @@
+"""Rows for tests, written through the raw querier (no authorization involved)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from uuid import UUID
+
+from querier.generated.models import (
+    Chat,
+    ChatMessage,
+    ChatMessageRole,
+    ChatModelConfig,
+    ChatStatus,
+    Organization,
+    OrganizationMember,
+    User,
+    UserStatus,
+)
+from querier.generated.sql import SqlQuerier
+
+
+def user(
+    q: SqlQuerier, *roles: str, name: str | None = None, status: UserStatus = UserStatus.ACTIVE
+) -> User:
+    name = name or f"u{uuid.uuid4().hex[:10]}"
+    return q.insert_user(
+        id=uuid.uuid4(), email=f"{name}@example.com", username=name, rbac_roles=roles, status=status
+    )
+
+
+def org(q: SqlQuerier, name: str | None = None, *, is_default: bool = False) -> Organization:
+    name = name or f"o{uuid.uuid4().hex[:10]}"
+    return q.insert_organization(
+        id=uuid.uuid4(), name=name, display_name=name.title(), is_default=is_default
+    )
+
+
+def member(q: SqlQuerier, u: User, o: Organization, *roles: str) -> OrganizationMember:
+    return q.insert_organization_member(user_id=u.id, organization_id=o.id, roles=roles)
+
+
+def chat(q: SqlQuerier, owner: User, o: Organization | None = None, title: str = "a chat") -> Chat:
+    return q.insert_chat(
+        id=uuid.uuid4(),
+        owner_id=owner.id,
+        organization_id=o.id if o else None,
+        title=title,
+        status=ChatStatus.WAITING,
+    )
+
+
+def model_config(q: SqlQuerier, model: str = "m", *, is_default: bool = False) -> ChatModelConfig:
+    return q.insert_chat_model_config(
+        id=uuid.uuid4(),
+        provider="acme",
+        model=model,
+        display_name=model.upper(),
+        enabled=True,
+        is_default=is_default,
+        context_limit=8192,
+    )
+
+
+def message(
+    q: SqlQuerier,
+    c: Chat,
+    *,
+    role: ChatMessageRole = ChatMessageRole.ASSISTANT,
+    cost: int = 0,
+    tokens: tuple[int, int] = (0, 0),
+    model: ChatModelConfig | None = None,
+    by: UUID | None = None,
+) -> ChatMessage:
+    return q.insert_chat_message(
+        chat_id=c.id,
+        created_by=by,
+        role=role,
+        content={"text": "hi"},
+        model_config_id=model.id if model else None,
+        input_tokens=tokens[0],
+        output_tokens=tokens[1],
+        total_cost_micros=cost,
+    )
+
+
+def at(q: SqlQuerier, m: ChatMessage, when: datetime) -> None:
+    """Back-date a message (tests of time windows)."""
+    import sqlalchemy as sa
+
+    q.connection.execute(
+        sa.text("UPDATE chat_messages SET created_at = :t WHERE id = :id"), {"t": when, "id": m.id}
+    )

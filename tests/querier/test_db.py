@@ -1,0 +1,34 @@
+"""Where the database is: DATABASE_URL parsing and one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from querier.db import DatabaseConfigError, check_connection, create_engine, parse_database_url
+
+
+def test_psycopg_driver_is_always_used() -> None:
+    assert parse_database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("not a url", "not a valid database URL"),
+        ("mysql://u@h/db", "must be a PostgreSQL URL"),
+        ("postgresql://u@h", "must name a database"),
+    ],
+)
+def test_bad_urls_are_one_line_errors(raw: str, message: str) -> None:
+    with pytest.raises(DatabaseConfigError, match=message) as info:
+        parse_database_url(raw)
+    assert "\n" not in str(info.value)
+
+
+def test_unreachable_server_is_one_line_error() -> None:
+    engine = create_engine(
+        "postgresql+psycopg://u@127.0.0.1:1/db", connect_args={"connect_timeout": 2}
+    )
+    with pytest.raises(DatabaseConfigError, match="cannot connect to") as info:
+        check_connection(engine)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,89 @@
+"""The embedded server's lifecycle, including recovery from a killed owner."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import sqlalchemy as sa
+
+from querier.db import create_engine
+from querier.embedded import EmbeddedPostgres, _read_postmaster_pid, recover_abandoned_server
+
+START_AND_HANG = """
+import sys, time
+from pathlib import Path
+from querier.embedded import EmbeddedPostgres
+info = EmbeddedPostgres(Path(sys.argv[1])).start()
+print(info.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _select_one(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT 1")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_recovers_from_a_server_left_by_a_killed_process(tmp_path: Path) -> None:
+    base = tmp_path / "pg"
+    owner = subprocess.Popen(
+        [sys.executable, "-c", START_AND_HANG, str(base)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert owner.stdout is not None
+        stale_pid = int(owner.stdout.readline())
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+        if owner.stdout is not None:
+            owner.stdout.close()
+    assert psutil.pid_exists(stale_pid), "the killed owner's server should still be running"
+
+    server = EmbeddedPostgres(base)
+    info = server.start()
+    try:
+        assert info.pid != stale_pid
+        assert (
+            not psutil.pid_exists(stale_pid)
+            or psutil.Process(stale_pid).status() == psutil.STATUS_ZOMBIE
+        )
+        assert _select_one(info.sqlalchemy_url()) == 1
+    finally:
+        server.stop()
+    # The last handle stopped the server: nothing is left running.
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(info.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not psutil.pid_exists(info.pid)
+
+
+def test_a_stale_pid_file_naming_another_process_is_removed(tmp_path: Path) -> None:
+    pgdata = tmp_path / "pgdata"
+    pgdata.mkdir()
+    (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n")
+    assert _read_postmaster_pid(pgdata) == os.getpid()
+    assert recover_abandoned_server(pgdata) is False  # we are not a postgres: never signalled
+    assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_a_shared_server_with_a_live_owner_is_left_alone(pg_server: object, tmp_path: Path) -> None:
+    from querier.embedded import ServerInfo
+
+    assert isinstance(pg_server, ServerInfo)
+    assert recover_abandoned_server(pg_server.pgdata) is False
+    assert psutil.pid_exists(pg_server.pid)
