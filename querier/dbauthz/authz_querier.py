@@ -1,0 +1,695 @@
+"""`AuthzQuerier`: every `Querier` method, each deciding before its SQL runs.
+
+Most methods are one line built from a helper per access pattern:
+
+* `_fetch`   run the query, then check read on the row (not-found stays the database's);
+* `_insert`  check create on an object built from the arguments, then write;
+* `_mutate`  raw fetch of the stored row, check the action on it, then write;
+* `_guard`   check a fixed object (parent chat, owner's chats, system), then run;
+* `_list`    compile the actor's policy into the query's WHERE clause — pages stay full;
+* role changes check every changed role twice: the permission and the assignment table.
+
+The actor comes from `context.current_actor()`; without one every method raises `NoActorError`
+before any SQL runs. mypy proves the class implements the generated `Querier` Protocol, so a new
+query that is not wrapped here fails the type check (and the method suite's accounting).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+
+from authz import (
+    Action,
+    AuthorizerProtocol,
+    InvalidRoleError,
+    NotAuthorizedError,
+    Object,
+    RoleIdentifier,
+    Subject,
+    resources,
+    roles,
+)
+from querier.dbauthz.context import current_actor
+from querier.generated.models import (
+    ApiKey,
+    Chat,
+    ChatFile,
+    ChatMessage,
+    ChatMessageRole,
+    ChatModelConfig,
+    ChatStatus,
+    GetAuthorizationUserRolesRow,
+    GetChatCostPerChatRow,
+    GetChatCostPerModelRow,
+    GetChatCostSummaryRow,
+    JsonValue,
+    Organization,
+    OrganizationMember,
+    User,
+    UserStatus,
+)
+from querier.generated.protocol import Querier
+
+log = logging.getLogger("dbauthz")
+
+R = TypeVar("R")
+
+
+class _HasRbacObject(Protocol):
+    def rbac_object(self) -> Object: ...
+
+
+Row = TypeVar("Row", bound=_HasRbacObject)
+
+
+@dataclass(frozen=True)
+class FilterColumns:
+    """Where a list query's rows keep the object's owner, org and id (None: no such column)."""
+
+    owner: ColumnElement[Any] | None
+    org: ColumnElement[Any] | None
+    id: ColumnElement[Any] | None
+
+
+def _uuid_column(name: str) -> ColumnElement[Any]:
+    return sa.literal_column(name, sa.Uuid())
+
+
+CHAT_COLUMNS = FilterColumns(
+    owner=_uuid_column("chats.owner_id"),
+    org=_uuid_column("chats.organization_id"),
+    id=_uuid_column("chats.id"),
+)
+USER_COLUMNS = FilterColumns(owner=_uuid_column("users.id"), org=None, id=_uuid_column("users.id"))
+
+
+class RoleAssignmentError(NotAuthorizedError):
+    """The actor may not grant or revoke this role; the public message names the role."""
+
+    def __init__(self, actor: Subject, action: Action, role: RoleIdentifier) -> None:
+        verb = "assign" if action is Action.ASSIGN else "unassign"
+        super().__init__(
+            subject_id=actor.id,
+            action=action,
+            object=resources.ASSIGN_ROLE if role.org_id is None else resources.ASSIGN_ORG_ROLE,
+            internal=f"{actor} may not {verb} role {role} (assignment table)",
+            public=f"not allowed to {verb} the role {role.name!r}",
+        )
+        self.role = role
+
+
+class FilterNotAllowedError(TypeError):
+    """The authorizing querier derives list filters from the actor; callers may not pass one."""
+
+
+def chat_object(owner_id: UUID, organization_id: UUID | None) -> Object:
+    obj = resources.CHAT.with_owner(owner_id)
+    return obj.in_org(organization_id) if organization_id is not None else obj
+
+
+def member_object(organization_id: UUID) -> Object:
+    return resources.ORGANIZATION_MEMBER.in_org(organization_id)
+
+
+def organization_object(organization_id: UUID) -> Object:
+    return resources.ORGANIZATION.with_id(organization_id).in_org(organization_id)
+
+
+class AuthzQuerier:
+    """Wraps a `Querier`; never wraps twice (wrapping a wrapper wraps its inner querier)."""
+
+    __slots__ = ("_authorizer", "_inner")
+
+    def __init__(self, inner: Querier, authorizer: AuthorizerProtocol) -> None:
+        if isinstance(inner, AuthzQuerier):
+            inner = inner._inner
+        self._inner: Querier = inner
+        self._authorizer = authorizer
+
+    @property
+    def inner(self) -> Querier:
+        """The unwrapped querier, for code that has already decided (use sparingly)."""
+        return self._inner
+
+    @contextmanager
+    def transaction(self) -> Iterator[AuthzQuerier]:
+        """Everything inside goes through a wrapped querier on the transaction's connection."""
+        with self._inner.transaction() as tx:
+            yield AuthzQuerier(tx, self._authorizer)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _authorize(self, actor: Subject, action: Action, obj: Object) -> None:
+        try:
+            self._authorizer.authorize(actor, action, obj)
+        except NotAuthorizedError:
+            if log.isEnabledFor(logging.DEBUG):
+                # Ids, action and object only: titles, messages and other content never appear.
+                explanation = self._authorizer.explain(actor, action, obj)
+                log.debug(
+                    "denied: actor=%s action=%s object=%s because %s",
+                    actor.id,
+                    action,
+                    obj,
+                    explanation,
+                )
+            raise
+
+    def _check(self, action: Action, obj: Object) -> None:
+        self._authorize(current_actor(), action, obj)
+
+    def _fetch(self, fetch: Callable[[], Row]) -> Row:
+        actor = current_actor()
+        row = fetch()
+        self._authorize(actor, Action.READ, row.rbac_object())
+        return row
+
+    def _insert(self, obj: Object, write: Callable[[], R]) -> R:
+        self._check(Action.CREATE, obj)
+        return write()
+
+    def _mutate(self, action: Action, fetch_raw: Callable[[], Row], write: Callable[[], R]) -> R:
+        actor = current_actor()
+        self._authorize(actor, action, fetch_raw().rbac_object())
+        return write()
+
+    def _guard(self, action: Action, obj: Object, run: Callable[[], R]) -> R:
+        self._check(action, obj)
+        return run()
+
+    def _on_chat(self, action: Action, chat_id: UUID, run: Callable[[], R]) -> R:
+        """Child rows (messages) are authorized as their parent chat."""
+        return self._mutate(action, lambda: self._inner.get_chat(id=chat_id), run)
+
+    def _list(
+        self,
+        resource_type: str,
+        columns: FilterColumns,
+        given: ColumnElement[bool] | None,
+        run: Callable[[ColumnElement[bool]], list[R]],
+    ) -> list[R]:
+        if given is not None:
+            raise FilterNotAllowedError(
+                "authorize_filter is derived from the actor; do not pass one to AuthzQuerier"
+            )
+        prepared = self._authorizer.prepare(current_actor(), Action.READ, resource_type)
+        if prepared.never_allowed:
+            return []
+        return run(prepared.sql_filter(owner=columns.owner, org=columns.org, id=columns.id))
+
+    def _check_role_changes(
+        self,
+        old: Sequence[str],
+        new: Sequence[str],
+        organization_id: UUID | None,
+    ) -> tuple[str, ...]:
+        """Check every changed role twice; return the names to store (implied ones dropped).
+
+        The permission (assign/unassign on `assign_role`, or on `assign_org_role` in the org)
+        and the assignment table (`roles.can_assign_role`) must both pass. Unchanged roles are
+        not checked, so an actor may edit a user who holds roles it could not grant itself.
+        """
+        actor = current_actor()
+        new_ids = [_requested_role(name, organization_id) for name in new]
+        old_ids = [r for r in (_stored_role(name, organization_id) for name in old) if r]
+        added, removed = roles.change_role_set(old_ids, new_ids)
+        target = (
+            resources.ASSIGN_ROLE
+            if organization_id is None
+            else resources.ASSIGN_ORG_ROLE.in_org(organization_id)
+        )
+        for action, changed in ((Action.ASSIGN, added), (Action.UNASSIGN, removed)):
+            for role_id in changed:
+                try:
+                    self._authorize(actor, action, target)
+                except NotAuthorizedError as exc:
+                    raise RoleAssignmentError(actor, action, role_id) from exc
+                # A retired or unknown stored name grants nothing; whoever may unassign roles
+                # may clean it up. Every built-in role must also be in the assignment table.
+                if _is_builtin(role_id.name) and not roles.can_assign_role(actor, role_id):
+                    raise RoleAssignmentError(actor, action, role_id)
+        implied = roles.MEMBER if organization_id is None else roles.ORG_MEMBER
+        return tuple(dict.fromkeys(r.name for r in new_ids if r.name != implied))
+
+    # --- users ---------------------------------------------------------------------------------
+
+    def get_user_by_id(self, *, id: UUID) -> User:
+        return self._fetch(lambda: self._inner.get_user_by_id(id=id))
+
+    def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
+        return self._fetch(
+            lambda: self._inner.get_user_by_email_or_username(email=email, username=username)
+        )
+
+    def get_users(
+        self,
+        *,
+        after_id: UUID | None = None,
+        status: UserStatus | None = None,
+        page_limit: int,
+        authorize_filter: ColumnElement[bool] | None = None,
+    ) -> list[User]:
+        return self._list(
+            "user",
+            USER_COLUMNS,
+            authorize_filter,
+            lambda f: self._inner.get_users(
+                after_id=after_id, status=status, page_limit=page_limit, authorize_filter=f
+            ),
+        )
+
+    def insert_user(
+        self,
+        *,
+        id: UUID,
+        email: str,
+        username: str,
+        rbac_roles: tuple[str, ...],
+        status: UserStatus,
+    ) -> User:
+        self._check(Action.CREATE, resources.USER)
+        stored = self._check_role_changes((), rbac_roles, None)
+        return self._inner.insert_user(
+            id=id, email=email, username=username, rbac_roles=stored, status=status
+        )
+
+    def update_user_roles(self, *, granted_roles: tuple[str, ...], id: UUID) -> User:
+        user = self.get_user_by_id(id=id)
+        stored = self._check_role_changes(user.rbac_roles, granted_roles, None)
+        return self._inner.update_user_roles(granted_roles=stored, id=id)
+
+    def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
+        return self._mutate(
+            Action.UPDATE,
+            lambda: self._inner.get_user_by_id(id=id),
+            lambda: self._inner.update_user_status(status=status, id=id),
+        )
+
+    def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
+        return self._guard(
+            Action.READ,
+            resources.SYSTEM,
+            lambda: self._inner.get_authorization_user_roles(user_id=user_id),
+        )
+
+    # --- API keys ------------------------------------------------------------------------------
+
+    def insert_api_key(
+        self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
+    ) -> ApiKey:
+        return self._insert(
+            resources.API_KEY.with_owner(user_id),
+            lambda: self._inner.insert_api_key(
+                id=id, hashed_secret=hashed_secret, user_id=user_id, expires_at=expires_at
+            ),
+        )
+
+    def get_api_key_by_id(self, *, id: str) -> ApiKey:
+        return self._fetch(lambda: self._inner.get_api_key_by_id(id=id))
+
+    def update_api_key_last_used(self, *, last_used: datetime, id: str) -> int:
+        return self._mutate(
+            Action.UPDATE,
+            lambda: self._inner.get_api_key_by_id(id=id),
+            lambda: self._inner.update_api_key_last_used(last_used=last_used, id=id),
+        )
+
+    def delete_api_key(self, *, id: str) -> int:
+        return self._mutate(
+            Action.DELETE,
+            lambda: self._inner.get_api_key_by_id(id=id),
+            lambda: self._inner.delete_api_key(id=id),
+        )
+
+    # --- organizations and members -------------------------------------------------------------
+
+    def insert_organization(
+        self, *, id: UUID, name: str, display_name: str, is_default: bool
+    ) -> Organization:
+        return self._insert(
+            organization_object(id),
+            lambda: self._inner.insert_organization(
+                id=id, name=name, display_name=display_name, is_default=is_default
+            ),
+        )
+
+    def get_organization_by_id(self, *, id: UUID) -> Organization:
+        return self._fetch(lambda: self._inner.get_organization_by_id(id=id))
+
+    def get_default_organization(self) -> Organization:
+        return self._fetch(self._inner.get_default_organization)
+
+    def insert_organization_member(
+        self, *, user_id: UUID, organization_id: UUID, roles: tuple[str, ...]
+    ) -> OrganizationMember:
+        self._check(Action.CREATE, member_object(organization_id))
+        stored = self._check_role_changes((), roles, organization_id)
+        return self._inner.insert_organization_member(
+            user_id=user_id, organization_id=organization_id, roles=stored
+        )
+
+    def get_organization_member(
+        self, *, organization_id: UUID, user_id: UUID
+    ) -> OrganizationMember:
+        actor = current_actor()
+        row = self._inner.get_organization_member(organization_id=organization_id, user_id=user_id)
+        self._authorize(actor, Action.READ, member_object(organization_id))
+        return row
+
+    def update_member_roles(
+        self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
+    ) -> OrganizationMember:
+        actor = current_actor()
+        member = self._inner.get_organization_member(
+            organization_id=organization_id, user_id=user_id
+        )
+        self._authorize(actor, Action.UPDATE, member_object(organization_id))
+        stored = self._check_role_changes(member.roles, granted_roles, organization_id)
+        return self._inner.update_member_roles(
+            granted_roles=stored, organization_id=organization_id, user_id=user_id
+        )
+
+    def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
+        return self._guard(
+            Action.READ,
+            member_object(organization_id),
+            lambda: self._inner.get_organization_members(organization_id=organization_id),
+        )
+
+    def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
+        return self._guard(
+            Action.DELETE,
+            member_object(organization_id),
+            lambda: self._inner.delete_organization_member(
+                organization_id=organization_id, user_id=user_id
+            ),
+        )
+
+    # --- chats ---------------------------------------------------------------------------------
+
+    def get_chat(self, *, id: UUID) -> Chat:
+        return self._fetch(lambda: self._inner.get_chat(id=id))
+
+    def get_chats(
+        self,
+        *,
+        owner_id: UUID | None = None,
+        archived: bool | None = None,
+        after_id: UUID | None = None,
+        page_limit: int,
+        authorize_filter: ColumnElement[bool] | None = None,
+    ) -> list[Chat]:
+        return self._list(
+            "chat",
+            CHAT_COLUMNS,
+            authorize_filter,
+            lambda f: self._inner.get_chats(
+                owner_id=owner_id,
+                archived=archived,
+                after_id=after_id,
+                page_limit=page_limit,
+                authorize_filter=f,
+            ),
+        )
+
+    def insert_chat(
+        self,
+        *,
+        id: UUID,
+        owner_id: UUID,
+        organization_id: UUID | None = None,
+        title: str,
+        status: ChatStatus,
+        last_model_config_id: UUID | None = None,
+    ) -> Chat:
+        return self._insert(
+            chat_object(owner_id, organization_id),
+            lambda: self._inner.insert_chat(
+                id=id,
+                owner_id=owner_id,
+                organization_id=organization_id,
+                title=title,
+                status=status,
+                last_model_config_id=last_model_config_id,
+            ),
+        )
+
+    def _update_chat(self, action: Action, id: UUID, write: Callable[[], R]) -> R:
+        return self._mutate(action, lambda: self._inner.get_chat(id=id), write)
+
+    def update_chat_title(self, *, title: str, id: UUID) -> Chat:
+        return self._update_chat(
+            Action.UPDATE, id, lambda: self._inner.update_chat_title(title=title, id=id)
+        )
+
+    def update_chat_status(self, *, status: ChatStatus, id: UUID) -> Chat:
+        return self._update_chat(
+            Action.UPDATE, id, lambda: self._inner.update_chat_status(status=status, id=id)
+        )
+
+    def archive_chat(self, *, id: UUID) -> Chat:
+        return self._update_chat(Action.UPDATE, id, lambda: self._inner.archive_chat(id=id))
+
+    def unarchive_chat(self, *, id: UUID) -> Chat:
+        return self._update_chat(Action.UPDATE, id, lambda: self._inner.unarchive_chat(id=id))
+
+    def delete_chat(self, *, id: UUID) -> int:
+        return self._update_chat(Action.DELETE, id, lambda: self._inner.delete_chat(id=id))
+
+    # --- messages ------------------------------------------------------------------------------
+
+    def insert_chat_message(
+        self,
+        *,
+        chat_id: UUID,
+        created_by: UUID | None = None,
+        role: ChatMessageRole,
+        content: JsonValue,
+        model_config_id: UUID | None = None,
+        input_tokens: int,
+        output_tokens: int,
+        total_cost_micros: int,
+    ) -> ChatMessage:
+        return self._on_chat(
+            Action.UPDATE,
+            chat_id,
+            lambda: self._inner.insert_chat_message(
+                chat_id=chat_id,
+                created_by=created_by,
+                role=role,
+                content=content,
+                model_config_id=model_config_id,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                total_cost_micros=total_cost_micros,
+            ),
+        )
+
+    def get_chat_messages(
+        self, *, chat_id: UUID, after_id: int, page_limit: int
+    ) -> list[ChatMessage]:
+        return self._on_chat(
+            Action.READ,
+            chat_id,
+            lambda: self._inner.get_chat_messages(
+                chat_id=chat_id, after_id=after_id, page_limit=page_limit
+            ),
+        )
+
+    def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
+        return self._on_chat(
+            Action.READ, chat_id, lambda: self._inner.get_chat_message(chat_id=chat_id, id=id)
+        )
+
+    def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:
+        return self._on_chat(
+            Action.UPDATE,
+            chat_id,
+            lambda: self._inner.soft_delete_chat_message(chat_id=chat_id, id=id),
+        )
+
+    # --- cost ----------------------------------------------------------------------------------
+
+    def get_chat_cost_summary(
+        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+    ) -> GetChatCostSummaryRow:
+        return self._guard(
+            Action.READ,
+            resources.CHAT.with_owner(owner_id),
+            lambda: self._inner.get_chat_cost_summary(
+                owner_id=owner_id, start_date=start_date, end_date=end_date
+            ),
+        )
+
+    def get_chat_cost_per_model(
+        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+    ) -> list[GetChatCostPerModelRow]:
+        return self._guard(
+            Action.READ,
+            resources.CHAT.with_owner(owner_id),
+            lambda: self._inner.get_chat_cost_per_model(
+                owner_id=owner_id, start_date=start_date, end_date=end_date
+            ),
+        )
+
+    def get_chat_cost_per_chat(
+        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+    ) -> list[GetChatCostPerChatRow]:
+        return self._guard(
+            Action.READ,
+            resources.CHAT.with_owner(owner_id),
+            lambda: self._inner.get_chat_cost_per_chat(
+                owner_id=owner_id, start_date=start_date, end_date=end_date
+            ),
+        )
+
+    # --- files ---------------------------------------------------------------------------------
+
+    def insert_chat_file(
+        self,
+        *,
+        id: UUID,
+        owner_id: UUID,
+        organization_id: UUID | None = None,
+        name: str,
+        mimetype: str,
+        data: bytes,
+    ) -> ChatFile:
+        return self._insert(
+            chat_object(owner_id, organization_id),
+            lambda: self._inner.insert_chat_file(
+                id=id,
+                owner_id=owner_id,
+                organization_id=organization_id,
+                name=name,
+                mimetype=mimetype,
+                data=data,
+            ),
+        )
+
+    def get_chat_file(self, *, id: UUID) -> ChatFile:
+        return self._fetch(lambda: self._inner.get_chat_file(id=id))
+
+    # --- model configs -------------------------------------------------------------------------
+
+    def _chat_user_guard(self, run: Callable[[], R]) -> R:
+        """Anyone who may use chats may see the models, nobody else."""
+        actor = current_actor()
+        self._authorize(actor, Action.READ, resources.CHAT.with_owner(actor.id))
+        return run()
+
+    def get_default_chat_model_config(self) -> ChatModelConfig:
+        return self._chat_user_guard(self._inner.get_default_chat_model_config)
+
+    def get_chat_model_config(self, *, id: UUID) -> ChatModelConfig:
+        return self._chat_user_guard(lambda: self._inner.get_chat_model_config(id=id))
+
+    def get_chat_model_configs(self, *, enabled_only: bool) -> list[ChatModelConfig]:
+        return self._chat_user_guard(
+            lambda: self._inner.get_chat_model_configs(enabled_only=enabled_only)
+        )
+
+    def insert_chat_model_config(
+        self,
+        *,
+        id: UUID,
+        provider: str,
+        model: str,
+        display_name: str,
+        enabled: bool,
+        is_default: bool,
+        context_limit: int,
+    ) -> ChatModelConfig:
+        return self._insert(
+            resources.CHAT_MODEL_CONFIG.with_id(id),
+            lambda: self._inner.insert_chat_model_config(
+                id=id,
+                provider=provider,
+                model=model,
+                display_name=display_name,
+                enabled=enabled,
+                is_default=is_default,
+                context_limit=context_limit,
+            ),
+        )
+
+    def update_chat_model_config(
+        self,
+        *,
+        display_name: str,
+        enabled: bool,
+        is_default: bool,
+        context_limit: int,
+        id: UUID,
+    ) -> ChatModelConfig:
+        return self._guard(
+            Action.UPDATE,
+            resources.CHAT_MODEL_CONFIG.with_id(id),
+            lambda: self._inner.update_chat_model_config(
+                display_name=display_name,
+                enabled=enabled,
+                is_default=is_default,
+                context_limit=context_limit,
+                id=id,
+            ),
+        )
+
+    def delete_chat_model_config(self, *, id: UUID) -> int:
+        return self._guard(
+            Action.DELETE,
+            resources.CHAT_MODEL_CONFIG.with_id(id),
+            lambda: self._inner.delete_chat_model_config(id=id),
+        )
+
+
+def _is_builtin(name: str) -> bool:
+    return (
+        name in roles.site_builtin_role_names()
+        or name in roles.org_builtin_role_names()
+        or name in (roles.MEMBER, roles.ORG_MEMBER)
+    )
+
+
+def _requested_role(name: str, organization_id: UUID | None) -> RoleIdentifier:
+    """A role name a caller asks for, at the level of the call; anything else is an error.
+
+    Lists hold plain names (the org comes from the call). An org role in a site list, a site
+    role in an org list, and names no built-in role has are `InvalidRoleError`s.
+    """
+    if not isinstance(name, str) or ":" in name:
+        raise InvalidRoleError(f"role {name!r}: give the plain role name")
+    if organization_id is None:
+        if roles.is_org_role_name(name):
+            raise InvalidRoleError(f"{name!r} is an organization role, not a site role")
+        if name not in roles.site_builtin_role_names() and name != roles.MEMBER:
+            raise InvalidRoleError(f"unknown site role {name!r}")
+        return RoleIdentifier(name)
+    if not roles.is_org_role_name(name) and name != roles.ORG_MEMBER:
+        kind = "a site role" if _is_builtin(name) else "not a known organization role"
+        raise InvalidRoleError(f"{name!r} is {kind}; it cannot be an organization role")
+    return RoleIdentifier(name, organization_id)
+
+
+def _stored_role(name: str, organization_id: UUID | None) -> RoleIdentifier | None:
+    """A role name found in stored data; corrupt entries (unparseable) are dropped."""
+    try:
+        if organization_id is not None and roles.is_org_role_name(name):
+            return RoleIdentifier(name, organization_id)
+        return RoleIdentifier.parse(name)
+    except InvalidRoleError:
+        log.warning("ignoring malformed stored role %r", name)
+        return None
+
+
+def _implements_querier(q: AuthzQuerier) -> Querier:
+    """Never called: mypy proves here that AuthzQuerier implements the whole Protocol."""
+    return q

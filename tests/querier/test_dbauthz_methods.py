@@ -1,0 +1,436 @@
+"""The method suite: every `Querier` method, the exact checks it makes, run three ways.
+
+The inner querier is a mock (that is the point: we assert what the wrapper asks, not what the
+database does); real-database behaviour is in test_dbauthz_integration.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from authz import Action, Object, Subject, resources
+from authz.testing import MethodCase, MethodSuite, Mode
+from querier.dbauthz import AuthzQuerier, as_actor, without_actor
+from querier.generated.models import (
+    ApiKey,
+    Chat,
+    ChatFile,
+    ChatMessage,
+    ChatMessageRole,
+    ChatModelConfig,
+    ChatStatus,
+    GetAuthorizationUserRolesRow,
+    GetChatCostPerChatRow,
+    GetChatCostPerModelRow,
+    GetChatCostSummaryRow,
+    Organization,
+    OrganizationMember,
+    User,
+    UserStatus,
+)
+from querier.generated.protocol import FILTERED_METHODS, QUERY_METHODS, Querier
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+ACTOR_ID = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
+OWNER = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
+ORG = uuid.UUID("00000000-0000-4000-8000-0000000000c3")
+CHAT_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d4")
+FILE_ID = uuid.UUID("00000000-0000-4000-8000-0000000000e5")
+CONFIG_ID = uuid.UUID("00000000-0000-4000-8000-0000000000f6")
+
+ACTOR = Subject(id=ACTOR_ID, roles=("owner",))
+
+CHAT = Chat(CHAT_ID, OWNER, ORG, "t", ChatStatus.WAITING, None, False, NOW, NOW)
+PERSONAL = Chat(CHAT_ID, OWNER, None, "t", ChatStatus.WAITING, None, False, NOW, NOW)
+MESSAGE = ChatMessage(
+    7, CHAT_ID, OWNER, ChatMessageRole.USER, {"text": "x"}, None, 1, 2, 3, False, NOW
+)
+USER = User(OWNER, "o@example.com", "o", ("chat-access",), UserStatus.ACTIVE, NOW, NOW)
+ORGANIZATION = Organization(ORG, "acme", "Acme", False, NOW)
+MEMBER = OrganizationMember(OWNER, ORG, ("organization-auditor",), NOW)
+FILE = ChatFile(FILE_ID, OWNER, ORG, "a.txt", "text/plain", b"x", NOW)
+CONFIG = ChatModelConfig(CONFIG_ID, "acme", "m", "M", True, True, 8192, NOW, NOW)
+SUMMARY = GetChatCostSummaryRow(10, 1, 2, 3)
+PER_MODEL = [GetChatCostPerModelRow(CONFIG_ID, "acme", "m", "M", 10, 1, 2, 3)]
+PER_CHAT = [GetChatCostPerChatRow(CHAT_ID, "t", 10, 1, 2, 3)]
+API_KEY = ApiKey("abcdefghij", b"x" * 32, OWNER, NOW, NOW, NOW)
+KEY_OBJ = resources.API_KEY.with_owner(OWNER)
+AUTH_ROW = GetAuthorizationUserRolesRow(OWNER, "o", UserStatus.ACTIVE, (), ())
+
+CHAT_OBJ = resources.CHAT.with_id(CHAT_ID).with_owner(OWNER).in_org(ORG)
+OWNERS_CHATS = resources.CHAT.with_owner(OWNER)
+ORG_MEMBERS = resources.ORGANIZATION_MEMBER.in_org(ORG)
+ASSIGN = resources.ASSIGN_ROLE
+ASSIGN_ORG = resources.ASSIGN_ORG_ROLE.in_org(ORG)
+WINDOW = {"owner_id": OWNER, "start_date": NOW, "end_date": NOW}
+
+READ, CREATE, UPDATE, DELETE = Action.READ, Action.CREATE, Action.UPDATE, Action.DELETE
+ASSIGN_, UNASSIGN = Action.ASSIGN, Action.UNASSIGN
+
+
+def chat_update(method: str, extra: dict[str, object], action: Action = UPDATE) -> MethodCase:
+    returns = 1 if method == "delete_chat" else CHAT
+    return MethodCase(
+        method,
+        {"id": CHAT_ID, **extra},
+        [(CHAT_OBJ, action)],
+        inner={"get_chat": CHAT, method: returns},
+        writes=True,
+    )
+
+
+METHOD_SUITE = MethodSuite(
+    spec=Querier,
+    methods=QUERY_METHODS,
+    wrap=AuthzQuerier,
+    actor=ACTOR,
+    as_actor=as_actor,
+    without_actor=without_actor,
+    filtered=FILTERED_METHODS,
+)
+METHOD_SUITE.add(
+    # users
+    MethodCase(
+        "get_user_by_id",
+        {"id": OWNER},
+        [(resources.user_object(OWNER), READ)],
+        inner={"get_user_by_id": USER},
+    ),
+    MethodCase(
+        "get_user_by_email_or_username",
+        {"email": "o@example.com", "username": ""},
+        [(resources.user_object(OWNER), READ)],
+        inner={"get_user_by_email_or_username": USER},
+    ),
+    MethodCase(
+        "get_users",
+        {"page_limit": 10},
+        [(Object(type="user"), READ)],
+        inner={"get_users": [USER]},
+    ),
+    MethodCase(
+        "insert_user",
+        {
+            "id": OWNER,
+            "email": "o@example.com",
+            "username": "o",
+            "rbac_roles": ("chat-access", "member"),
+            "status": UserStatus.ACTIVE,
+        },
+        [(resources.USER, CREATE), (ASSIGN, ASSIGN_)],
+        inner={"insert_user": USER},
+        writes=True,
+    ),
+    MethodCase(
+        "update_user_roles",
+        {"id": OWNER, "granted_roles": ("auditor", "user-admin")},
+        # Only the changed roles are checked: chat-access removed, two added.
+        [
+            (resources.user_object(OWNER), READ),
+            (ASSIGN, ASSIGN_),
+            (ASSIGN, ASSIGN_),
+            (ASSIGN, UNASSIGN),
+        ],
+        inner={"get_user_by_id": USER, "update_user_roles": USER},
+        writes=True,
+    ),
+    MethodCase(
+        "update_user_status",
+        {"id": OWNER, "status": UserStatus.SUSPENDED},
+        [(resources.user_object(OWNER), UPDATE)],
+        inner={"get_user_by_id": USER, "update_user_status": USER},
+        writes=True,
+    ),
+    MethodCase(
+        "get_authorization_user_roles",
+        {"user_id": OWNER},
+        [(resources.SYSTEM, READ)],
+        inner={"get_authorization_user_roles": AUTH_ROW},
+        writes=True,
+    ),
+    # API keys
+    MethodCase(
+        "insert_api_key",
+        {"id": "abcdefghij", "hashed_secret": b"x" * 32, "user_id": OWNER, "expires_at": NOW},
+        [(KEY_OBJ, CREATE)],
+        inner={"insert_api_key": API_KEY},
+        writes=True,
+    ),
+    MethodCase(
+        "get_api_key_by_id",
+        {"id": "abcdefghij"},
+        [(KEY_OBJ, READ)],
+        inner={"get_api_key_by_id": API_KEY},
+    ),
+    MethodCase(
+        "update_api_key_last_used",
+        {"id": "abcdefghij", "last_used": NOW},
+        [(KEY_OBJ, UPDATE)],
+        inner={"get_api_key_by_id": API_KEY, "update_api_key_last_used": 1},
+        writes=True,
+    ),
+    MethodCase(
+        "delete_api_key",
+        {"id": "abcdefghij"},
+        [(KEY_OBJ, DELETE)],
+        inner={"get_api_key_by_id": API_KEY, "delete_api_key": 1},
+        writes=True,
+    ),
+    # organizations and members
+    MethodCase(
+        "insert_organization",
+        {"id": ORG, "name": "acme", "display_name": "Acme", "is_default": False},
+        [(resources.ORGANIZATION.with_id(ORG).in_org(ORG), CREATE)],
+        inner={"insert_organization": ORGANIZATION},
+        writes=True,
+    ),
+    MethodCase(
+        "get_organization_by_id",
+        {"id": ORG},
+        [(ORGANIZATION.rbac_object(), READ)],
+        inner={"get_organization_by_id": ORGANIZATION},
+    ),
+    MethodCase(
+        "get_default_organization",
+        {},
+        [(ORGANIZATION.rbac_object(), READ)],
+        inner={"get_default_organization": ORGANIZATION},
+    ),
+    MethodCase(
+        "insert_organization_member",
+        {"user_id": OWNER, "organization_id": ORG, "roles": ("organization-auditor",)},
+        [(ORG_MEMBERS, CREATE), (ASSIGN_ORG, ASSIGN_)],
+        inner={"insert_organization_member": MEMBER},
+        writes=True,
+    ),
+    MethodCase(
+        "get_organization_member",
+        {"user_id": OWNER, "organization_id": ORG},
+        [(ORG_MEMBERS, READ)],
+        inner={"get_organization_member": MEMBER},
+    ),
+    MethodCase(
+        "update_member_roles",
+        {
+            "user_id": OWNER,
+            "organization_id": ORG,
+            "granted_roles": ("organization-auditor", "organization-admin"),
+        },
+        [(ORG_MEMBERS, UPDATE), (ASSIGN_ORG, ASSIGN_)],
+        inner={"get_organization_member": MEMBER, "update_member_roles": MEMBER},
+        writes=True,
+    ),
+    MethodCase(
+        "get_organization_members",
+        {"organization_id": ORG},
+        [(ORG_MEMBERS, READ)],
+        inner={"get_organization_members": [MEMBER]},
+        writes=True,
+    ),
+    MethodCase(
+        "delete_organization_member",
+        {"user_id": OWNER, "organization_id": ORG},
+        [(ORG_MEMBERS, DELETE)],
+        inner={"delete_organization_member": 1},
+        writes=True,
+    ),
+    # chats
+    MethodCase("get_chat", {"id": CHAT_ID}, [(CHAT_OBJ, READ)], inner={"get_chat": CHAT}),
+    MethodCase(
+        "get_chats",
+        {"page_limit": 50, "owner_id": OWNER},
+        [(Object(type="chat"), READ)],
+        inner={"get_chats": [CHAT]},
+    ),
+    MethodCase(
+        "insert_chat",
+        {
+            "id": CHAT_ID,
+            "owner_id": OWNER,
+            "organization_id": None,
+            "title": "t",
+            "status": ChatStatus.WAITING,
+        },
+        [(resources.CHAT.with_owner(OWNER), CREATE)],  # personal: no org
+        inner={"insert_chat": PERSONAL},
+        writes=True,
+    ),
+    chat_update("update_chat_title", {"title": "new"}),
+    chat_update("update_chat_status", {"status": ChatStatus.RUNNING}),
+    chat_update("archive_chat", {}),
+    chat_update("unarchive_chat", {}),
+    chat_update("delete_chat", {}, DELETE),
+    # messages: authorized as the parent chat
+    MethodCase(
+        "insert_chat_message",
+        {
+            "chat_id": CHAT_ID,
+            "created_by": OWNER,
+            "role": ChatMessageRole.USER,
+            "content": {"text": "x"},
+            "input_tokens": 1,
+            "output_tokens": 2,
+            "total_cost_micros": 3,
+        },
+        [(CHAT_OBJ, UPDATE)],
+        inner={"get_chat": CHAT, "insert_chat_message": MESSAGE},
+        writes=True,
+    ),
+    MethodCase(
+        "get_chat_messages",
+        {"chat_id": CHAT_ID, "after_id": 0, "page_limit": 10},
+        [(CHAT_OBJ, READ)],
+        inner={"get_chat": CHAT, "get_chat_messages": [MESSAGE]},
+        writes=True,
+    ),
+    MethodCase(
+        "get_chat_message",
+        {"chat_id": CHAT_ID, "id": 7},
+        [(CHAT_OBJ, READ)],
+        inner={"get_chat": CHAT, "get_chat_message": MESSAGE},
+        writes=True,
+    ),
+    MethodCase(
+        "soft_delete_chat_message",
+        {"chat_id": CHAT_ID, "id": 7},
+        [(CHAT_OBJ, UPDATE)],
+        inner={"get_chat": CHAT, "soft_delete_chat_message": 1},
+        writes=True,
+    ),
+    # cost: read on the owner's chats
+    MethodCase(
+        "get_chat_cost_summary",
+        WINDOW,
+        [(OWNERS_CHATS, READ)],
+        inner={"get_chat_cost_summary": SUMMARY},
+        writes=True,
+    ),
+    MethodCase(
+        "get_chat_cost_per_model",
+        WINDOW,
+        [(OWNERS_CHATS, READ)],
+        inner={"get_chat_cost_per_model": PER_MODEL},
+        writes=True,
+    ),
+    MethodCase(
+        "get_chat_cost_per_chat",
+        WINDOW,
+        [(OWNERS_CHATS, READ)],
+        inner={"get_chat_cost_per_chat": PER_CHAT},
+        writes=True,
+    ),
+    # files: authorized as chats of their owner
+    MethodCase(
+        "insert_chat_file",
+        {
+            "id": FILE_ID,
+            "owner_id": OWNER,
+            "organization_id": ORG,
+            "name": "a.txt",
+            "mimetype": "text/plain",
+            "data": b"x",
+        },
+        [(resources.CHAT.with_owner(OWNER).in_org(ORG), CREATE)],
+        inner={"insert_chat_file": FILE},
+        writes=True,
+    ),
+    MethodCase(
+        "get_chat_file",
+        {"id": FILE_ID},
+        [(resources.CHAT.with_owner(OWNER).in_org(ORG), READ)],
+        inner={"get_chat_file": FILE},
+    ),
+    # model configs: readable by whoever may use chats; managed on chat_model_config
+    MethodCase(
+        "get_default_chat_model_config",
+        {},
+        [(resources.CHAT.with_owner(ACTOR_ID), READ)],
+        inner={"get_default_chat_model_config": CONFIG},
+        writes=True,
+    ),
+    MethodCase(
+        "get_chat_model_config",
+        {"id": CONFIG_ID},
+        [(resources.CHAT.with_owner(ACTOR_ID), READ)],
+        inner={"get_chat_model_config": CONFIG},
+        writes=True,
+    ),
+    MethodCase(
+        "get_chat_model_configs",
+        {"enabled_only": True},
+        [(resources.CHAT.with_owner(ACTOR_ID), READ)],
+        inner={"get_chat_model_configs": [CONFIG]},
+        writes=True,
+    ),
+    MethodCase(
+        "insert_chat_model_config",
+        {
+            "id": CONFIG_ID,
+            "provider": "acme",
+            "model": "m",
+            "display_name": "M",
+            "enabled": True,
+            "is_default": True,
+            "context_limit": 8192,
+        },
+        [(resources.CHAT_MODEL_CONFIG.with_id(CONFIG_ID), CREATE)],
+        inner={"insert_chat_model_config": CONFIG},
+        writes=True,
+    ),
+    MethodCase(
+        "update_chat_model_config",
+        {
+            "id": CONFIG_ID,
+            "display_name": "M",
+            "enabled": True,
+            "is_default": False,
+            "context_limit": 4096,
+        },
+        [(resources.CHAT_MODEL_CONFIG.with_id(CONFIG_ID), UPDATE)],
+        inner={"update_chat_model_config": CONFIG},
+        writes=True,
+    ),
+    MethodCase(
+        "delete_chat_model_config",
+        {"id": CONFIG_ID},
+        [(resources.CHAT_MODEL_CONFIG.with_id(CONFIG_ID), DELETE)],
+        inner={"delete_chat_model_config": 1},
+        writes=True,
+    ),
+)
+
+
+def test_method(method_case: MethodCase, method_mode: Mode) -> None:
+    METHOD_SUITE.run(method_case, method_mode)
+
+
+def test_every_method_has_exactly_one_case() -> None:
+    METHOD_SUITE.assert_complete()
+
+
+def test_accounting_names_a_method_without_a_case() -> None:
+    partial = MethodSuite(
+        spec=Querier,
+        methods=QUERY_METHODS,
+        wrap=AuthzQuerier,
+        actor=ACTOR,
+        as_actor=as_actor,
+        without_actor=without_actor,
+        cases=[c for c in METHOD_SUITE.cases if c.method != "get_chat"],
+    )
+    with pytest.raises(AssertionError, match="methods without a case: get_chat"):
+        partial.assert_complete()
+
+
+def test_the_kit_catches_a_wrong_object() -> None:
+    wrong = MethodCase(
+        "get_chat",
+        {"id": CHAT_ID},
+        [(resources.CHAT.with_owner(OWNER), READ)],
+        inner={"get_chat": CHAT},
+    )
+    with pytest.raises(AssertionError, match="get_chat: checked"):
+        METHOD_SUITE.run(wrong, Mode.SUCCESS)

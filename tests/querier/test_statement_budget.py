@@ -1,0 +1,193 @@
+"""Each wrapped method runs at most one statement more than the raw one (counted, per method)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from authz import Authorizer
+from querier.dbauthz import AuthzQuerier, as_actor
+from querier.dbauthz.actors import load_subject
+from querier.generated.models import ChatMessageRole, ChatStatus, UserStatus
+from querier.generated.protocol import QUERY_METHODS
+from querier.generated.sql import SqlQuerier
+from tests import factories as f
+
+Args = Callable[[SqlQuerier], dict[str, Any]]
+NOW = datetime.now(UTC)
+
+
+def _chat(q: SqlQuerier) -> dict[str, Any]:
+    return {"id": f.chat(q, f.user(q)).id}
+
+
+def _message(q: SqlQuerier) -> dict[str, Any]:
+    c = f.chat(q, f.user(q))
+    return {"chat_id": c.id, "id": f.message(q, c).id}
+
+
+def _member(q: SqlQuerier) -> dict[str, Any]:
+    o, u = f.org(q), f.user(q)
+    f.member(q, u, o)
+    return {"organization_id": o.id, "user_id": u.id}
+
+
+def _key(q: SqlQuerier) -> str:
+    key = f"k{uuid.uuid4().hex[:12]}"
+    q.insert_api_key(id=key, hashed_secret=b"s" * 32, user_id=f.user(q).id, expires_at=NOW)
+    return key
+
+
+def _window(q: SqlQuerier) -> dict[str, Any]:
+    return {"owner_id": f.user(q).id, "start_date": NOW - timedelta(days=1), "end_date": NOW}
+
+
+ARGS: dict[str, Args] = {
+    "archive_chat": _chat,
+    "unarchive_chat": _chat,
+    "delete_chat": _chat,
+    "get_chat": _chat,
+    "update_chat_title": lambda q: {**_chat(q), "title": "t"},
+    "update_chat_status": lambda q: {**_chat(q), "status": ChatStatus.RUNNING},
+    "get_chats": lambda q: {"page_limit": 10},
+    "insert_chat": lambda q: {
+        "id": uuid.uuid4(),
+        "owner_id": f.user(q).id,
+        "title": "t",
+        "status": ChatStatus.WAITING,
+    },
+    "insert_chat_message": lambda q: {
+        "chat_id": _chat(q)["id"],
+        "role": ChatMessageRole.USER,
+        "content": {"t": 1},
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "total_cost_micros": 0,
+    },
+    "get_chat_message": _message,
+    "soft_delete_chat_message": _message,
+    "get_chat_messages": lambda q: {"chat_id": _chat(q)["id"], "after_id": 0, "page_limit": 5},
+    "get_chat_cost_summary": _window,
+    "get_chat_cost_per_model": _window,
+    "get_chat_cost_per_chat": _window,
+    "insert_chat_file": lambda q: {
+        "id": uuid.uuid4(),
+        "owner_id": f.user(q).id,
+        "name": "a",
+        "mimetype": "text/plain",
+        "data": b"x",
+    },
+    "get_chat_file": lambda q: {
+        "id": q.insert_chat_file(
+            id=uuid.uuid4(),
+            owner_id=f.user(q).id,
+            organization_id=None,
+            name="a",
+            mimetype="text/plain",
+            data=b"x",
+        ).id
+    },
+    "get_default_chat_model_config": lambda q: {},
+    "get_chat_model_config": lambda q: {"id": f.model_config(q).id},
+    "get_chat_model_configs": lambda q: {"enabled_only": False},
+    "insert_chat_model_config": lambda q: {
+        "id": uuid.uuid4(),
+        "provider": "p",
+        "model": "m",
+        "display_name": "d",
+        "enabled": True,
+        "is_default": False,
+        "context_limit": 10,
+    },
+    "update_chat_model_config": lambda q: {
+        "id": f.model_config(q).id,
+        "display_name": "d",
+        "enabled": True,
+        "is_default": False,
+        "context_limit": 5,
+    },
+    "delete_chat_model_config": lambda q: {"id": f.model_config(q).id},
+    "get_user_by_id": lambda q: {"id": f.user(q).id},
+    "get_user_by_email_or_username": lambda q: {"email": f.user(q).email, "username": ""},
+    "get_users": lambda q: {"page_limit": 10},
+    "insert_user": lambda q: {
+        "id": uuid.uuid4(),
+        "email": f"{uuid.uuid4().hex}@x.io",
+        "username": uuid.uuid4().hex,
+        "rbac_roles": ("chat-access",),
+        "status": UserStatus.ACTIVE,
+    },
+    "update_user_roles": lambda q: {"id": f.user(q).id, "granted_roles": ("auditor",)},
+    "update_user_status": lambda q: {"id": f.user(q).id, "status": UserStatus.DORMANT},
+    "get_authorization_user_roles": lambda q: {"user_id": f.user(q).id},
+    "insert_organization": lambda q: {
+        "id": uuid.uuid4(),
+        "name": uuid.uuid4().hex,
+        "display_name": "",
+        "is_default": False,
+    },
+    "get_organization_by_id": lambda q: {"id": f.org(q).id},
+    "get_default_organization": lambda q: {},
+    "insert_organization_member": lambda q: {
+        "organization_id": f.org(q).id,
+        "user_id": f.user(q).id,
+        "roles": ("organization-auditor",),
+    },
+    "get_organization_member": _member,
+    "get_organization_members": lambda q: {"organization_id": f.org(q).id},
+    "update_member_roles": lambda q: {**_member(q), "granted_roles": ("organization-admin",)},
+    "delete_organization_member": _member,
+    "insert_api_key": lambda q: {
+        "id": f"k{uuid.uuid4().hex[:12]}",
+        "hashed_secret": b"s" * 32,
+        "user_id": f.user(q).id,
+        "expires_at": NOW,
+    },
+    "get_api_key_by_id": lambda q: {"id": _key(q)},
+    "update_api_key_last_used": lambda q: {"id": _key(q), "last_used": NOW},
+    "delete_api_key": lambda q: {"id": _key(q)},
+}
+
+
+@contextmanager
+def counting(conn: Connection) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    sa.event.listen(conn, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(conn, "before_cursor_execute", record)
+
+
+def test_every_method_has_a_budget_case() -> None:
+    assert sorted(ARGS) == sorted(QUERY_METHODS)
+
+
+@pytest.mark.parametrize("method", QUERY_METHODS)
+def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str) -> None:
+    raw = SqlQuerier(conn)
+    f.org(raw, is_default=True)
+    f.model_config(raw, "default", is_default=True)
+    admin = load_subject(raw, f.user(raw, "owner").id)
+    wrapped = AuthzQuerier(raw, Authorizer())
+    raw_args, wrapped_args = ARGS[method](raw), ARGS[method](raw)
+    extra = {"authorize_filter": sa.true()} if method in ("get_chats", "get_users") else {}
+
+    with counting(conn) as raw_statements:
+        getattr(raw, method)(**raw_args, **extra)
+    with as_actor(admin), counting(conn) as wrapped_statements:
+        getattr(wrapped, method)(**wrapped_args)
+
+    assert len(raw_statements) == 1
+    assert len(wrapped_statements) <= len(raw_statements) + 1, wrapped_statements
