@@ -1,0 +1,5 @@
+"""`python -m server …` is `dbauthz …`."""
+
+from server.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""`create_app(engine, settings)`: the FastAPI application over the authorizing querier."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from authz import Authorizer, AuthorizerProtocol
+from server.context import AppState
+from server.errors import install_error_handling
+from server.routes import ROUTERS
+from server.settings import Settings
+
+DESCRIPTION = """\
+Chats, messages, costs, files and model configs, behind per-user API tokens.
+
+Every handler reaches the database only through the authorizing querier, acting as the caller:
+a resource you may not read answers **404** exactly like one that does not exist; an action you
+may not take on something you can see answers **403**.
+"""
+
+
+def create_app(
+    engine: Engine,
+    settings: Settings | None = None,
+    *,
+    authorizer: AuthorizerProtocol | None = None,
+) -> FastAPI:
+    app = FastAPI(
+        title="dbauthz",
+        version="0.1.0",
+        description=DESCRIPTION,
+        responses={401: {"description": "Missing, invalid or expired token, or suspended user."}},
+    )
+    app.state.dbauthz = AppState(
+        engine=engine, settings=settings or Settings(), authorizer=authorizer or Authorizer()
+    )
+    install_error_handling(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["meta"], include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,82 @@
+"""Who is calling: `Authorization: Bearer <id>-<secret>` -> the user's `Subject`.
+
+Everything here runs as the restricted system actor through the authorizing querier (a caller
+has no identity yet, so it cannot be the actor), in its own short transaction: the `last_used`
+stamp is committed even when the request itself fails, and its row lock is held for
+microseconds rather than for the whole request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from authz import AuthorizerProtocol, Subject
+from querier.dbauthz import AuthzQuerier, as_system_restricted
+from querier.dbauthz.actors import InactiveUserError, load_subject
+from querier.errors import NotFoundError
+from querier.generated.sql import SqlQuerier
+from server.tokens import Token, hash_secret, parse_token, secret_matches
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+"""`last_used` is refreshed at most this often per key: one write a minute, not one a request."""
+
+_DUMMY_HASH = hash_secret("not-a-real-secret")
+
+
+class AuthenticationError(Exception):
+    """401: the request carries no usable credentials; `detail` is safe to show the client."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+MISSING = "Authentication required: send `Authorization: Bearer <token>`."
+INVALID = "Invalid API token."
+EXPIRED = "API token expired."
+INACTIVE = "User account is suspended."
+
+
+def parse_bearer(header: str | None) -> Token:
+    if header is None or not header.strip():
+        raise AuthenticationError(MISSING)
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise AuthenticationError(MISSING)
+    token = parse_token(credentials)
+    if token is None:
+        raise AuthenticationError(INVALID)
+    return token
+
+
+def authenticate(
+    conn: Connection,
+    authorizer: AuthorizerProtocol,
+    header: str | None,
+    now: datetime | None = None,
+) -> Subject:
+    """The subject of the token in `header`, or `AuthenticationError`."""
+    token = parse_bearer(header)
+    now = now or datetime.now(UTC)
+    q = AuthzQuerier(SqlQuerier(conn), authorizer)
+    with conn.begin(), as_system_restricted():
+        try:
+            key = q.get_api_key_by_id(id=token.id)
+        except NotFoundError:
+            secret_matches(token.secret, _DUMMY_HASH)  # same work whether or not the id exists
+            raise AuthenticationError(INVALID) from None
+        if not secret_matches(token.secret, key.hashed_secret):
+            raise AuthenticationError(INVALID)
+        if key.expires_at <= now:
+            raise AuthenticationError(EXPIRED)
+        try:
+            subject = load_subject(q, key.user_id)
+        except InactiveUserError:
+            raise AuthenticationError(INACTIVE) from None
+        except NotFoundError:
+            raise AuthenticationError(INVALID) from None
+        if now - key.last_used >= LAST_USED_RESOLUTION:
+            q.update_api_key_last_used(last_used=now, id=key.id)
+    return subject

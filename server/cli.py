@@ -1,0 +1,397 @@
+"""The `dbauthz` command line: serve the API, manage the database, users and roles.
+
+Every command acts as the restricted system actor through the authorizing querier: the CLI is
+the operator's tool, but it still goes through the same decisions (and role validation) as the
+API. Errors a user can cause end in one line on stderr and exit code 1 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Annotated
+from uuid import UUID
+
+import typer
+import uvicorn
+from sqlalchemy.engine import Engine
+
+from authz import Action, Authorizer, InvalidRoleError, NotAuthorizedError, RoleIdentifier, roles
+from querier.db import DATABASE_URL_ENV, DatabaseConfigError, database_engine
+from querier.dbauthz import AuthzQuerier, as_system_restricted
+from querier.dbauthz.actors import InactiveUserError, load_subject
+from querier.errors import (
+    ConstraintViolationError,
+    NotFoundError,
+    QuerierError,
+    UniqueViolationError,
+)
+from querier.generated.models import User, UserStatus
+from querier.generated.sql import SqlQuerier
+from querier.migrate import current_revisions, downgrade, head_revisions, upgrade
+from server.settings import (
+    DEFAULT_TOKEN_LIFETIME,
+    Settings,
+    UnknownExperimentError,
+    parse_experiments,
+)
+
+app = typer.Typer(help="dbauthz: authorization in the data layer.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema: migrate, downgrade, status.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Users: create, list, grant and revoke roles, mint tokens.", no_args_is_help=True
+)
+roles_app = typer.Typer(help="Built-in roles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(roles_app, name="roles")
+
+DEFAULT_DAYS = DEFAULT_TOKEN_LIFETIME.days
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def status(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def engine_or_exit() -> Iterator[Engine]:
+    """The configured database; user-caused problems become one line and exit 1."""
+    if not os.environ.get(DATABASE_URL_ENV):
+        status("starting the embedded database…")
+    try:
+        with database_engine() as engine:
+            yield engine
+    except (DatabaseConfigError, QuerierError) as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def system_querier() -> Iterator[AuthzQuerier]:
+    """One transaction on the configured database, as the restricted system actor.
+
+    The decisions the querier makes are still the user's to hear about: unknown roles, denials
+    and constraint violations become one line each.
+    """
+    with engine_or_exit() as engine, engine.begin() as conn, as_system_restricted():
+        try:
+            yield AuthzQuerier(SqlQuerier(conn), Authorizer())
+        except InvalidRoleError as exc:
+            raise fail(str(exc)) from None
+        except NotAuthorizedError as exc:
+            raise fail(f"not allowed: {exc}") from None
+        except UniqueViolationError as exc:
+            raise fail(f"already exists ({exc.constraint or 'unique constraint'})") from None
+        except ConstraintViolationError as exc:
+            raise fail(f"invalid data ({exc.constraint or exc.detail})") from None
+
+
+def resolve_user(q: AuthzQuerier, ref: str) -> User:
+    """A user by id, username or email."""
+    try:
+        try:
+            return q.get_user_by_id(id=UUID(ref))
+        except ValueError:
+            return q.get_user_by_email_or_username(email=ref, username=ref)
+    except NotFoundError:
+        raise fail(f"no user {ref!r}") from None
+
+
+def parse_uuid(value: str, what: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise fail(f"{what} must be a UUID, got {value!r}") from None
+
+
+# --- serve ---------------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)] = 8080,
+    experiments: Annotated[
+        str, typer.Option(help="Comma-separated experiments to enable, e.g. `agents`.")
+    ] = "",
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Development mode: every experiment on.")
+    ] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Seed demo users and chats; print their tokens.")
+    ] = False,
+) -> None:
+    """Start the database (embedded unless DATABASE_URL is set), migrate it, and serve the API."""
+    from server.app import create_app
+    from server.demo import seed_demo
+
+    try:
+        settings = Settings(experiments=parse_experiments(experiments), dev=dev)
+    except UnknownExperimentError as exc:
+        raise fail(str(exc)) from None
+    listener = listen(host, port)  # before the database: a busy port fails fast
+    with listener, engine_or_exit() as engine:
+        status("migrating to head…")
+        upgrade(engine, "head")
+        authorizer = Authorizer()
+        if demo:
+            status("seeding demo data…")
+            world = seed_demo(engine, authorizer, settings.token_lifetime)
+            typer.echo(f"demo organization {world.organization.name} ({world.organization.id})")
+            for user in world.users:
+                typer.echo(f"  {user.username:<10} {user.token}   # {user.description}")
+        bound_port = listener.getsockname()[1]
+        typer.echo(f"listening on http://{host}:{bound_port}  (API docs: /docs; Ctrl-C to stop)")
+        config = uvicorn.Config(
+            create_app(engine, settings, authorizer=authorizer), log_level="info"
+        )
+        # uvicorn handles Ctrl-C (graceful shutdown), then raises it again once it has stopped.
+        with suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[listener])
+        status("stopping the database…")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A bound socket for uvicorn; a busy port or bad host is one line, not a traceback."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        # An explicit IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so, and
+        # without it every response waits ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)  # connections queue from now on, before uvicorn starts accepting
+    except OSError as exc:
+        sock.close()
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+# --- db ------------------------------------------------------------------------------------------
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Upgrade the schema to the latest revision."""
+    with engine_or_exit() as engine:
+        status("migrating to head…")
+        upgrade(engine, "head")
+        typer.echo(f"at {', '.join(current_revisions(engine))} (head)")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
+) -> None:
+    """Downgrade the schema to REVISION."""
+    with engine_or_exit() as engine:
+        try:
+            downgrade(engine, revision)
+        except Exception as exc:  # alembic reports unknown revisions with its own errors
+            raise fail(f"cannot downgrade to {revision!r}: {exc}") from None
+        typer.echo(f"at {', '.join(current_revisions(engine)) or 'base'}")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the current and head revisions."""
+    with engine_or_exit() as engine:
+        current = current_revisions(engine)
+        heads = head_revisions()
+        typer.echo(f"current: {', '.join(current) or 'base'}")
+        typer.echo(f"head:    {', '.join(heads)}")
+        if set(current) != set(heads):
+            raise fail("the schema is behind head; run `dbauthz db migrate`")
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Argument(help="Email address.")],
+    username: Annotated[str, typer.Argument(help="Username.")],
+    role: Annotated[
+        list[str] | None, typer.Option("--role", "-r", help="Site role (repeatable).")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Token lifetime in days.", min=1)] = DEFAULT_DAYS,
+) -> None:
+    """Create an active user and print a new API token for it (the token only, on stdout)."""
+    import uuid
+    from datetime import timedelta
+
+    from server.tokens import mint_token
+
+    with system_querier() as q:
+        user = q.insert_user(
+            id=uuid.uuid4(),
+            email=email,
+            username=username,
+            rbac_roles=tuple(role or ()),
+            status=UserStatus.ACTIVE,
+        )
+        token, expires_at = mint_token(q, user.id, timedelta(days=days))
+    status(f"created {user.username} ({user.id}); token expires {expires_at:%Y-%m-%d %H:%M} UTC")
+    typer.echo(str(token))
+
+
+@users_app.command("token")
+def users_token(
+    user: Annotated[str, typer.Argument(help="User id, username or email.")],
+    days: Annotated[int, typer.Option(help="Token lifetime in days.", min=1)] = DEFAULT_DAYS,
+) -> None:
+    """Mint a new API token for an existing user (the token only, on stdout)."""
+    from datetime import timedelta
+
+    from server.tokens import mint_token
+
+    with system_querier() as q:
+        target = resolve_user(q, user)
+        token, expires_at = mint_token(q, target.id, timedelta(days=days))
+    status(f"token for {target.username} expires {expires_at:%Y-%m-%d %H:%M} UTC")
+    typer.echo(str(token))
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user with status and site roles."""
+    with system_querier() as q:
+        users: list[User] = []
+        after: UUID | None = None
+        while page := q.get_users(after_id=after, page_limit=500):
+            users.extend(page)
+            after = page[-1].id
+    for u in users:
+        site_roles = ", ".join(u.rbac_roles) or "-"
+        typer.echo(f"{u.id}  {u.username:<16} {u.email:<28} {u.status:<9} {site_roles}")
+
+
+@users_app.command("grant-role")
+def users_grant_role(
+    user: Annotated[str, typer.Argument(help="User id, username or email.")],
+    role: Annotated[str, typer.Argument(help="Role name, e.g. chat-access.")],
+    org: Annotated[
+        str | None, typer.Option(help="Organization id: grant an org role (adds membership).")
+    ] = None,
+) -> None:
+    """Grant a site role (or, with --org, an organization role)."""
+    _change_role(user, role, org, grant=True)
+
+
+@users_app.command("revoke-role")
+def users_revoke_role(
+    user: Annotated[str, typer.Argument(help="User id, username or email.")],
+    role: Annotated[str, typer.Argument(help="Role name.")],
+    org: Annotated[str | None, typer.Option(help="Organization id: revoke an org role.")] = None,
+) -> None:
+    """Revoke a site role (or, with --org, an organization role)."""
+    _change_role(user, role, org, grant=False)
+
+
+def _change_role(user_ref: str, role: str, org: str | None, *, grant: bool) -> None:
+    org_id = parse_uuid(org, "--org") if org is not None else None
+    with system_querier() as q:
+        target = resolve_user(q, user_ref)
+        if org_id is None:
+            held = target.rbac_roles
+        else:
+            try:
+                held = q.get_organization_member(organization_id=org_id, user_id=target.id).roles
+            except NotFoundError:
+                if not grant:
+                    raise fail(f"{target.username} is not a member of {org_id}") from None
+                q.insert_organization_member(
+                    user_id=target.id, organization_id=org_id, roles=(role,)
+                )
+                typer.echo(f"added {target.username} to {org_id} with {role}")
+                return
+        if (role in held) == grant:
+            typer.echo(f"{target.username} {'already has' if grant else 'does not have'} {role}")
+            return
+        new = (*held, role) if grant else tuple(r for r in held if r != role)
+        if org_id is None:
+            q.update_user_roles(granted_roles=new, id=target.id)
+        else:
+            q.update_member_roles(granted_roles=new, organization_id=org_id, user_id=target.id)
+    typer.echo(
+        f"{'granted' if grant else 'revoked'} {role} {'to' if grant else 'from'} {target.username}"
+    )
+
+
+# --- roles and explain ---------------------------------------------------------------------------
+
+
+@roles_app.command("list")
+def roles_list() -> None:
+    """The built-in assignable roles, site and organization level."""
+    for level, names in (
+        ("site", roles.site_builtin_role_names()),
+        ("org", roles.org_builtin_role_names()),
+    ):
+        for name in names:
+            role = roles.role_by_name(RoleIdentifier(name=name)) if level == "site" else None
+            display = role.display_name if role is not None else _org_display_name(name)
+            note = (
+                "  (API lists it with --experiments agents or --dev)"
+                if name == roles.CHAT_ACCESS
+                else ""
+            )
+            typer.echo(f"{level:<5} {name:<24} {display}{note}")
+
+
+def _org_display_name(name: str) -> str:
+    from uuid import UUID as _UUID
+
+    role = roles.role_by_name(RoleIdentifier(name=name, org_id=_UUID(int=0)))
+    return role.display_name if role is not None else name
+
+
+@app.command()
+def explain(
+    user: Annotated[str, typer.Option("--user", help="User id, username or email.")],
+    action: Annotated[str, typer.Option("--action", help="create, read, update, delete…")],
+    chat: Annotated[str, typer.Option("--chat", help="Chat id.")],
+) -> None:
+    """Explain whether USER may do ACTION on a chat, and why (the engine's own account)."""
+    try:
+        act = Action(action)
+    except ValueError:
+        known = ", ".join(a.value for a in Action if a is not Action.WILDCARD)
+        raise fail(f"unknown action {action!r} (one of: {known})") from None
+    chat_id = parse_uuid(chat, "--chat")
+    authorizer = Authorizer()
+    with system_querier() as q:
+        target = resolve_user(q, user)
+        try:
+            subject = load_subject(q, target.id)
+        except InactiveUserError:
+            raise fail(
+                f"{target.username} is suspended: every request it makes is refused"
+            ) from None
+        try:
+            obj = q.get_chat(id=chat_id).rbac_object()
+        except NotFoundError:
+            raise fail(f"no chat {chat_id}") from None
+        explanation = authorizer.explain(subject, act, obj)
+    typer.echo(str(explanation))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

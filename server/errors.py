@@ -1,0 +1,195 @@
+"""Every error the API can answer with, decided in one place.
+
+| raised                                  | status | body                                  |
+|-----------------------------------------|--------|---------------------------------------|
+| `AuthenticationError`                   | 401    | why; `WWW-Authenticate: Bearer`       |
+| `NotAuthorizedError` (pre-flight/write) | 403    | vague, or the role it may not assign  |
+| `NotFoundError`, `ResourceHiddenError`  | 404    | one body for missing *and* unreadable |
+| `InvalidRoleError`, constraint, data    | 400    | what was wrong                        |
+| `UniqueViolationError`                  | 409    | which constraint                      |
+| request validation                      | 422    | the failed fields (input not echoed)  |
+| anything else                           | 500    | `request_id`; logged with traceback   |
+
+Single-resource reads go through `read_or_404`, which turns a denial into `ResourceHiddenError`
+so a caller cannot tell a chat it may not read from one that does not exist. Every response
+carries `X-Request-ID`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import psycopg.errors
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from authz import InvalidRoleError, NotAuthorizedError
+from querier.dbauthz import RoleAssignmentError
+from querier.errors import ConstraintViolationError, NotFoundError, UniqueViolationError
+from server.auth import AuthenticationError
+
+log = logging.getLogger("server")
+
+T = TypeVar("T")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+NOT_FOUND_DETAIL = "Resource not found or you do not have access to it."
+FORBIDDEN_DETAIL = "Forbidden: you are not allowed to perform this action."
+INTERNAL_DETAIL = "Internal server error."
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class ResourceHiddenError(Exception):
+    """A denied read, answered exactly like a missing resource."""
+
+
+def read_or_404(fetch: Callable[[], T]) -> T:
+    """Run a single-resource read; a denial becomes the same 404 as a missing row."""
+    try:
+        return fetch()
+    except NotAuthorizedError as exc:
+        raise ResourceHiddenError() from exc
+
+
+def detail(status_code: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status_code, headers=headers or None)
+
+
+def forbidden_detail(exc: NotAuthorizedError) -> str:
+    """A role-assignment denial names the role; every other denial stays vague."""
+    return str(exc) if isinstance(exc, RoleAssignmentError) else FORBIDDEN_DETAIL
+
+
+async def on_authentication_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthenticationError)
+    return detail(401, exc.detail, **{"WWW-Authenticate": "Bearer"})
+
+
+async def on_not_authorized(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotAuthorizedError)
+    return detail(403, forbidden_detail(exc))
+
+
+async def on_not_found(_: Request, __: Exception) -> JSONResponse:
+    return detail(404, NOT_FOUND_DETAIL)
+
+
+async def on_invalid_role(_: Request, exc: Exception) -> JSONResponse:
+    return detail(400, str(exc))
+
+
+async def on_constraint_violation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConstraintViolationError)
+    what = exc.constraint or "a database constraint"
+    if isinstance(exc, UniqueViolationError):
+        return detail(409, f"Conflicts with an existing record ({what}).")
+    return detail(400, f"Invalid data: violates {what}.")
+
+
+async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
+    """Values PostgreSQL refuses (out of range, bad encoding) are the client's to fix."""
+    assert isinstance(exc, DBAPIError)
+    if isinstance(exc.orig, psycopg.errors.DataError):
+        return detail(400, "Invalid data: a value is out of range or malformed.")
+    return internal_error(request, exc)
+
+
+async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """422 with where and why; the offending input is not echoed (it may be binary)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": str(error.get("msg", "")),
+            "type": error.get("type"),
+        }
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+def request_id_of(request: Request) -> str:
+    request_id: str = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+    return request_id
+
+
+def internal_error(request: Request, exc: BaseException) -> JSONResponse:
+    request_id = request_id_of(request)
+    log.error(
+        "unhandled error (request_id=%s) %s %s",
+        request_id,
+        request.method,
+        request.url.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return JSONResponse({"detail": INTERNAL_DETAIL, "request_id": request_id}, status_code=500)
+
+
+class RequestIdMiddleware:
+    """Tags every response with `X-Request-ID` and turns any escaped exception into a 500.
+
+    It sits outside the routing and exception handlers, so the 500 it produces is the only
+    one the app can send: logged with the traceback and the id, which the body also carries.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            response = internal_error(Request(scope), exc)
+            if started:  # too late for a clean answer; let the server drop the connection
+                raise
+            await response(scope, receive, send_with_id)
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    """A caller's own request id is kept when it is short and plain (it ends up in logs)."""
+    headers: Sequence[tuple[bytes, bytes]] = scope.get("headers", ())
+    for name, value in headers:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _CLIENT_REQUEST_ID.fullmatch(text) else None
+    return None
+
+
+HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Any]], ...] = (
+    (AuthenticationError, on_authentication_error),
+    (NotAuthorizedError, on_not_authorized),
+    (NotFoundError, on_not_found),
+    (ResourceHiddenError, on_not_found),
+    (InvalidRoleError, on_invalid_role),
+    (ConstraintViolationError, on_constraint_violation),
+    (DBAPIError, on_dbapi_error),
+    (RequestValidationError, on_validation_error),
+)
+
+
+def install_error_handling(app: FastAPI) -> None:
+    for exc_type, handler in HANDLERS:
+        app.add_exception_handler(exc_type, handler)
+    app.add_middleware(RequestIdMiddleware)

@@ -1,0 +1,19 @@
+"""The API's routers, one module per resource; `ROUTERS` is the order they are mounted in.
+
+`/api/v2/chats/{chat_id}` would capture `/api/v2/chats/files` and friends, so the routers
+under `/api/v2/chats/<word>` come before the chats router.
+"""
+
+from fastapi import APIRouter
+
+from server.routes import chats, cost, files, messages, model_configs, organizations, users
+
+ROUTERS: tuple[APIRouter, ...] = (
+    model_configs.router,
+    files.router,
+    cost.router,
+    messages.router,
+    chats.router,
+    users.router,
+    organizations.router,
+)

@@ -1,0 +1,313 @@
+"""Request and response bodies.
+
+Request strings refuse what PostgreSQL would refuse later (NUL characters, lone surrogates) and
+numbers are bounded to their columns, so bad input is a 422 here rather than a driver error.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Any, Self
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from querier.generated.models import (
+    Chat,
+    ChatFile,
+    ChatMessage,
+    ChatMessageRole,
+    ChatModelConfig,
+    ChatStatus,
+    GetChatCostPerChatRow,
+    GetChatCostPerModelRow,
+    Organization,
+    OrganizationMember,
+    User,
+    UserStatus,
+)
+
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
+MAX_JSON_DEPTH = 32
+
+
+def _storable_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode") from None
+    return value
+
+
+def _storable_json(value: Any, depth: int = 0) -> Any:
+    """What jsonb accepts: no NUL in strings, finite numbers, bounded nesting."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, str):
+        _storable_text(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable_text(key)
+            _storable_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _storable_json(item, depth + 1)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable_text)]
+Title = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=128)]
+RoleName = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
+Email = Annotated[Text, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Username = Annotated[
+    Text, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+]
+OrgName = Annotated[
+    Text, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+]
+Count = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
+JsonContent = Annotated[Any, AfterValidator(_storable_json)]
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseBody(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- chats ---------------------------------------------------------------------------------------
+
+
+class ChatCreateRequest(RequestBody):
+    title: Title = "New chat"
+    organization_id: UUID | None = None
+    model_config_id: UUID | None = Field(
+        default=None, description="Defaults to the default model config, if there is one."
+    )
+
+
+class ChatUpdateRequest(RequestBody):
+    title: Title | None = None
+    status: ChatStatus | None = None
+    archived: bool | None = None
+
+
+class ChatResponse(ResponseBody):
+    id: UUID
+    owner_id: UUID
+    organization_id: UUID | None
+    title: str
+    status: ChatStatus
+    last_model_config_id: UUID | None
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: Chat) -> Self:
+        return cls.model_validate(row)
+
+
+class MessageCreateRequest(RequestBody):
+    role: ChatMessageRole = ChatMessageRole.USER
+    content: JsonContent
+    model_config_id: UUID | None = None
+    input_tokens: Count = 0
+    output_tokens: Count = 0
+    total_cost_micros: Count = 0
+
+
+class MessageResponse(ResponseBody):
+    id: int
+    chat_id: UUID
+    created_by: UUID | None
+    role: ChatMessageRole
+    content: Any
+    model_config_id: UUID | None
+    input_tokens: int
+    output_tokens: int
+    total_cost_micros: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: ChatMessage) -> Self:
+        return cls.model_validate(row)
+
+
+# --- cost ----------------------------------------------------------------------------------------
+
+
+class CostPerModel(ResponseBody):
+    model_config_id: UUID | None
+    provider: str
+    model: str
+    display_name: str
+    total_cost_micros: int
+    total_input_tokens: int
+    total_output_tokens: int
+    message_count: int
+
+    @classmethod
+    def of(cls, row: GetChatCostPerModelRow) -> Self:
+        return cls.model_validate(row)
+
+
+class CostPerChat(ResponseBody):
+    chat_id: UUID
+    title: str
+    total_cost_micros: int
+    total_input_tokens: int
+    total_output_tokens: int
+    message_count: int
+
+    @classmethod
+    def of(cls, row: GetChatCostPerChatRow) -> Self:
+        return cls.model_validate(row)
+
+
+class CostSummaryResponse(BaseModel):
+    user_id: UUID
+    start_date: datetime
+    end_date: datetime
+    total_cost_micros: int
+    total_input_tokens: int
+    total_output_tokens: int
+    message_count: int
+    by_model: list[CostPerModel]
+    by_chat: list[CostPerChat]
+
+
+# --- model configs -------------------------------------------------------------------------------
+
+
+class ModelConfigCreateRequest(RequestBody):
+    provider: Name
+    model: Name
+    display_name: Annotated[Text, StringConstraints(max_length=128)] = ""
+    enabled: bool = True
+    is_default: bool = False
+    context_limit: Annotated[int, Field(gt=0, le=MAX_INT)]
+
+
+class ModelConfigUpdateRequest(RequestBody):
+    display_name: Annotated[Text, StringConstraints(max_length=128)] | None = None
+    enabled: bool | None = None
+    is_default: bool | None = None
+    context_limit: Annotated[int, Field(gt=0, le=MAX_INT)] | None = None
+
+
+class ModelConfigResponse(ResponseBody):
+    id: UUID
+    provider: str
+    model: str
+    display_name: str
+    enabled: bool
+    is_default: bool
+    context_limit: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: ChatModelConfig) -> Self:
+        return cls.model_validate(row)
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+class ChatFileResponse(BaseModel):
+    id: UUID
+    owner_id: UUID
+    organization_id: UUID | None
+    name: str
+    mimetype: str
+    size: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: ChatFile) -> Self:
+        return cls(
+            id=row.id,
+            owner_id=row.owner_id,
+            organization_id=row.organization_id,
+            name=row.name,
+            mimetype=row.mimetype,
+            size=len(row.data),
+            created_at=row.created_at,
+        )
+
+
+# --- users, roles, organizations -----------------------------------------------------------------
+
+
+class RoleResponse(BaseModel):
+    name: str
+    display_name: str
+    assignable: bool = Field(description="Whether the caller may assign (and unassign) this role.")
+
+
+class RolesUpdateRequest(RequestBody):
+    roles: Annotated[list[RoleName], Field(max_length=32)]
+
+
+class UserCreateRequest(RequestBody):
+    email: Email
+    username: Username
+    roles: Annotated[list[RoleName], Field(max_length=32)] = []
+
+
+class UserResponse(ResponseBody):
+    id: UUID
+    email: str
+    username: str
+    roles: list[str] = Field(description="Site roles as stored (the implied `member` is not).")
+    status: UserStatus
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: User) -> Self:
+        return cls(
+            id=row.id,
+            email=row.email,
+            username=row.username,
+            roles=list(row.rbac_roles),
+            status=row.status,
+            created_at=row.created_at,
+        )
+
+
+class OrganizationCreateRequest(RequestBody):
+    name: OrgName
+    display_name: Annotated[Text, StringConstraints(max_length=128)] = ""
+
+
+class OrganizationResponse(ResponseBody):
+    id: UUID
+    name: str
+    display_name: str
+    is_default: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Organization) -> Self:
+        return cls.model_validate(row)
+
+
+class MemberResponse(ResponseBody):
+    user_id: UUID
+    organization_id: UUID
+    roles: list[str] = Field(description="Org roles as stored (`organization-member` is implied).")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: OrganizationMember) -> Self:
+        return cls.model_validate(row)
