@@ -32,7 +32,7 @@ from querier.errors import (
 )
 from querier.generated.models import User, UserStatus
 from querier.generated.sql import SqlQuerier
-from querier.migrate import current_revisions, downgrade, head_revisions, upgrade
+from querier.migrate import current_revisions, downgrade, head_revisions, is_at_head, upgrade
 from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
@@ -81,17 +81,25 @@ def system_querier() -> Iterator[AuthzQuerier]:
     The decisions the querier makes are still the user's to hear about: unknown roles, denials
     and constraint violations become one line each.
     """
-    with engine_or_exit() as engine, engine.begin() as conn, as_system_restricted():
-        try:
-            yield AuthzQuerier(SqlQuerier(conn), Authorizer())
-        except InvalidRoleError as exc:
-            raise fail(str(exc)) from None
-        except NotAuthorizedError as exc:
-            raise fail(f"not allowed: {exc}") from None
-        except UniqueViolationError as exc:
-            raise fail(f"already exists ({exc.constraint or 'unique constraint'})") from None
-        except ConstraintViolationError as exc:
-            raise fail(f"invalid data ({exc.constraint or exc.detail})") from None
+    with engine_or_exit() as engine:
+        require_head(engine)
+        with engine.begin() as conn, as_system_restricted():
+            try:
+                yield AuthzQuerier(SqlQuerier(conn), Authorizer())
+            except InvalidRoleError as exc:
+                raise fail(str(exc)) from None
+            except NotAuthorizedError as exc:
+                raise fail(f"not allowed: {exc}") from None
+            except UniqueViolationError as exc:
+                raise fail(f"already exists ({exc.constraint or 'unique constraint'})") from None
+            except ConstraintViolationError as exc:
+                raise fail(f"invalid data ({exc.constraint or exc.detail})") from None
+
+
+def require_head(engine: Engine) -> None:
+    """Commands that read or write data refuse a schema behind head (one line, exit 1)."""
+    if not is_at_head(engine):
+        raise fail("the schema is behind head; run `dbauthz db migrate`")
 
 
 def resolve_user(q: AuthzQuerier, ref: str) -> User:

@@ -250,6 +250,18 @@ def test_bad_database_url_is_one_line(runner: CliRunner) -> None:
     one_line_error(run(runner, {DATABASE_URL_ENV: "mysql://x@y/z"}, "db", "status"), "PostgreSQL")
 
 
+def test_schema_behind_head_is_one_line(runner: CliRunner, new_database: NewDatabase) -> None:
+    empty = new_database(empty=True)
+    env = {DATABASE_URL_ENV: empty.url.render_as_string(hide_password=False)}
+    one_line_error(run(runner, env, "users", "list"), "behind head")
+    one_line_error(run(runner, env, "db", "status"), "behind head")
+
+
+def test_unreachable_server_is_one_line(runner: CliRunner) -> None:
+    env = {DATABASE_URL_ENV: "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"}
+    one_line_error(run(runner, env, "users", "list"), "cannot connect")
+
+
 def test_serve_argument_errors(runner: CliRunner, env: dict[str, str]) -> None:
     one_line_error(run(runner, env, "serve", "--experiments", "agents,warp"), "warp")
     with socket.socket() as busy:
