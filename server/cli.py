@@ -20,7 +20,15 @@ import typer
 import uvicorn
 from sqlalchemy.engine import Engine
 
-from authz import Action, Authorizer, InvalidRoleError, NotAuthorizedError, RoleIdentifier, roles
+from authz import (
+    Action,
+    Authorizer,
+    InvalidRoleError,
+    NotAuthorizedError,
+    RoleIdentifier,
+    resources,
+    roles,
+)
 from querier.db import DATABASE_URL_ENV, DatabaseConfigError, database_engine
 from querier.dbauthz import AuthzQuerier, as_system_restricted
 from querier.dbauthz.actors import InactiveUserError, load_subject
@@ -374,11 +382,10 @@ def explain(
     chat: Annotated[str, typer.Option("--chat", help="Chat id.")],
 ) -> None:
     """Explain whether USER may do ACTION on a chat, and why (the engine's own account)."""
-    try:
-        act = Action(action)
-    except ValueError:
-        known = ", ".join(a.value for a in Action if a is not Action.WILDCARD)
-        raise fail(f"unknown action {action!r} (one of: {known})") from None
+    chat_actions = sorted(a.value for a in resources.REGISTRY["chat"] if a is not Action.WILDCARD)
+    if action not in chat_actions:
+        raise fail(f"{action!r} is not an action on chats (one of: {', '.join(chat_actions)})")
+    act = Action(action)
     chat_id = parse_uuid(chat, "--chat")
     authorizer = Authorizer()
     with system_querier() as q:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from querier.generated.models import (
@@ -18,6 +18,9 @@ from querier.generated.models import (
     UserStatus,
 )
 from querier.generated.sql import SqlQuerier
+
+T_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+T_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def user(

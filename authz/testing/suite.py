@@ -56,6 +56,8 @@ class MethodCase:
     `inner` maps inner-querier method names to what they return (an exception instance is
     raised instead); it must include the method itself unless it returns None.
     `writes`: the inner call of `method` must not happen when authorization fails.
+    `empty_when_denied`: a denied call returns `[]` (filtered in SQL) rather than raising;
+    by default true exactly for the suite's `filtered` methods.
     """
 
     method: str
@@ -65,6 +67,7 @@ class MethodCase:
     returns: Any = SAME
     writes: bool = False
     actor: Subject | None = None
+    empty_when_denied: bool | None = None
 
     @property
     def expected(self) -> Any:
@@ -154,7 +157,10 @@ class MethodSuite:
             assert got == want, f"{case.method}: checked {got}, expected {want}"
         elif mode is Mode.DENIED:
             wrapper = self.wrap(inner, FakeAuthorizer(allow=False))
-            if case.method in self.filtered:
+            empty = case.empty_when_denied
+            if empty is None:
+                empty = case.method in self.filtered
+            if empty:
                 getattr(inner, case.method).return_value = []
                 with self.as_actor(actor):
                     assert getattr(wrapper, case.method)(**case.args) == []

@@ -33,6 +33,7 @@ from authz import (
     InvalidRoleError,
     NotAuthorizedError,
     Object,
+    PreparedProtocol,
     RoleIdentifier,
     Subject,
     resources,
@@ -89,6 +90,12 @@ CHAT_COLUMNS = FilterColumns(
     org=_uuid_column("chats.organization_id"),
     id=_uuid_column("chats.id"),
 )
+COST_CHAT_COLUMNS = FilterColumns(
+    owner=_uuid_column("c.owner_id"),
+    org=_uuid_column("c.organization_id"),
+    id=_uuid_column("c.id"),
+)
+"""The cost queries join chats as `c`: aggregates only cover chats the reader may read."""
 USER_COLUMNS = FilterColumns(owner=_uuid_column("users.id"), org=None, id=_uuid_column("users.id"))
 
 
@@ -197,22 +204,33 @@ class AuthzQuerier:
         given: ColumnElement[bool] | None,
         run: Callable[[ColumnElement[bool]], list[R]],
     ) -> list[R]:
+        prepared = self._prepare(resource_type, given)
+        if prepared.never_allowed:
+            return []
+        return run(prepared.sql_filter(owner=columns.owner, org=columns.org, id=columns.id))
+
+    def _read_filter(
+        self, resource_type: str, given: ColumnElement[bool] | None, columns: FilterColumns
+    ) -> ColumnElement[bool]:
+        prepared = self._prepare(resource_type, given)
+        return prepared.sql_filter(owner=columns.owner, org=columns.org, id=columns.id)
+
+    def _prepare(self, resource_type: str, given: ColumnElement[bool] | None) -> PreparedProtocol:
         if given is not None:
             raise FilterNotAllowedError(
                 "authorize_filter is derived from the actor; do not pass one to AuthzQuerier"
             )
-        prepared = self._authorizer.prepare(current_actor(), Action.READ, resource_type)
-        if prepared.never_allowed:
-            return []
-        return run(prepared.sql_filter(owner=columns.owner, org=columns.org, id=columns.id))
+        return self._authorizer.prepare(current_actor(), Action.READ, resource_type)
 
     def _check_role_changes(
         self,
         old: Sequence[str],
         new: Sequence[str],
         organization_id: UUID | None,
-    ) -> tuple[str, ...]:
-        """Check every changed role twice; return the names to store (implied ones dropped).
+    ) -> tuple[tuple[str, ...], bool]:
+        """Check every changed role twice; return the names to store and whether any changed.
+
+        Implied roles are dropped from what is stored.
 
         The permission (assign/unassign on `assign_role`, or on `assign_org_role` in the org)
         and the assignment table (`roles.can_assign_role`) must both pass. Unchanged roles are
@@ -238,7 +256,8 @@ class AuthzQuerier:
                 if _is_builtin(role_id.name) and not roles.can_assign_role(actor, role_id):
                     raise RoleAssignmentError(actor, action, role_id)
         implied = roles.MEMBER if organization_id is None else roles.ORG_MEMBER
-        return tuple(dict.fromkeys(r.name for r in new_ids if r.name != implied))
+        stored = tuple(dict.fromkeys(r.name for r in new_ids if r.name != implied))
+        return stored, bool(added or removed)
 
     # --- users ---------------------------------------------------------------------------------
 
@@ -258,6 +277,8 @@ class AuthzQuerier:
         page_limit: int,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[User]:
+        if after_id is not None:
+            self.get_user_by_id(id=after_id)  # a cursor must be readable: no existence oracle
         return self._list(
             "user",
             USER_COLUMNS,
@@ -277,15 +298,25 @@ class AuthzQuerier:
         status: UserStatus,
     ) -> User:
         self._check(Action.CREATE, resources.USER)
-        stored = self._check_role_changes((), rbac_roles, None)
+        stored, _ = self._check_role_changes((), rbac_roles, None)
         return self._inner.insert_user(
             id=id, email=email, username=username, rbac_roles=stored, status=status
         )
 
     def update_user_roles(self, *, granted_roles: tuple[str, ...], id: UUID) -> User:
-        user = self.get_user_by_id(id=id)
-        stored = self._check_role_changes(user.rbac_roles, granted_roles, None)
+        # The row stays locked until the transaction ends, so the roles the change is computed
+        # from cannot be changed by a concurrent request and then silently written back.
+        user = self.get_user_by_id_for_update(id=id)
+        stored, changed = self._check_role_changes(user.rbac_roles, granted_roles, None)
+        if stored == user.rbac_roles:
+            return user  # nothing to write: no write without a decision to make it
+        if not changed:
+            # Only a clean-up (order, implied or corrupt names): still an edit of the user.
+            self._check(Action.UPDATE, user.rbac_object())
         return self._inner.update_user_roles(granted_roles=stored, id=id)
+
+    def get_user_by_id_for_update(self, *, id: UUID) -> User:
+        return self._fetch(lambda: self._inner.get_user_by_id_for_update(id=id))
 
     def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
         return self._mutate(
@@ -352,7 +383,7 @@ class AuthzQuerier:
         self, *, user_id: UUID, organization_id: UUID, roles: tuple[str, ...]
     ) -> OrganizationMember:
         self._check(Action.CREATE, member_object(organization_id))
-        stored = self._check_role_changes((), roles, organization_id)
+        stored, _ = self._check_role_changes((), roles, organization_id)
         return self._inner.insert_organization_member(
             user_id=user_id, organization_id=organization_id, roles=stored
         )
@@ -369,11 +400,13 @@ class AuthzQuerier:
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         actor = current_actor()
-        member = self._inner.get_organization_member(
+        member = self._inner.get_organization_member_for_update(
             organization_id=organization_id, user_id=user_id
         )
         self._authorize(actor, Action.UPDATE, member_object(organization_id))
-        stored = self._check_role_changes(member.roles, granted_roles, organization_id)
+        stored, _ = self._check_role_changes(member.roles, granted_roles, organization_id)
+        if stored == member.roles:
+            return member
         return self._inner.update_member_roles(
             granted_roles=stored, organization_id=organization_id, user_id=user_id
         )
@@ -385,13 +418,26 @@ class AuthzQuerier:
             lambda: self._inner.get_organization_members(organization_id=organization_id),
         )
 
+    def get_organization_member_for_update(
+        self, *, organization_id: UUID, user_id: UUID
+    ) -> OrganizationMember:
+        actor = current_actor()
+        row = self._inner.get_organization_member_for_update(
+            organization_id=organization_id, user_id=user_id
+        )
+        self._authorize(actor, Action.READ, member_object(organization_id))
+        return row
+
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
-        return self._guard(
-            Action.DELETE,
-            member_object(organization_id),
-            lambda: self._inner.delete_organization_member(
-                organization_id=organization_id, user_id=user_id
-            ),
+        """Removing a member also takes away its org roles: each must be unassignable too."""
+        actor = current_actor()
+        member = self._inner.get_organization_member_for_update(
+            organization_id=organization_id, user_id=user_id
+        )
+        self._authorize(actor, Action.DELETE, member_object(organization_id))
+        self._check_role_changes(member.roles, (), organization_id)
+        return self._inner.delete_organization_member(
+            organization_id=organization_id, user_id=user_id
         )
 
     # --- chats ---------------------------------------------------------------------------------
@@ -408,6 +454,8 @@ class AuthzQuerier:
         page_limit: int,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[Chat]:
+        if after_id is not None:
+            self.get_chat(id=after_id)  # a cursor must be readable: no existence oracle
         return self._list(
             "chat",
             CHAT_COLUMNS,
@@ -520,36 +568,51 @@ class AuthzQuerier:
     # --- cost ----------------------------------------------------------------------------------
 
     def get_chat_cost_summary(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> GetChatCostSummaryRow:
-        return self._guard(
-            Action.READ,
-            resources.CHAT.with_owner(owner_id),
-            lambda: self._inner.get_chat_cost_summary(
-                owner_id=owner_id, start_date=start_date, end_date=end_date
-            ),
+        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
+        return self._inner.get_chat_cost_summary(
+            owner_id=owner_id,
+            start_date=start_date,
+            end_date=end_date,
+            authorize_filter=self._read_filter("chat", authorize_filter, COST_CHAT_COLUMNS),
         )
 
     def get_chat_cost_per_model(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerModelRow]:
-        return self._guard(
-            Action.READ,
-            resources.CHAT.with_owner(owner_id),
-            lambda: self._inner.get_chat_cost_per_model(
-                owner_id=owner_id, start_date=start_date, end_date=end_date
-            ),
+        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
+        return self._inner.get_chat_cost_per_model(
+            owner_id=owner_id,
+            start_date=start_date,
+            end_date=end_date,
+            authorize_filter=self._read_filter("chat", authorize_filter, COST_CHAT_COLUMNS),
         )
 
     def get_chat_cost_per_chat(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
-        return self._guard(
-            Action.READ,
-            resources.CHAT.with_owner(owner_id),
-            lambda: self._inner.get_chat_cost_per_chat(
-                owner_id=owner_id, start_date=start_date, end_date=end_date
-            ),
+        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
+        return self._inner.get_chat_cost_per_chat(
+            owner_id=owner_id,
+            start_date=start_date,
+            end_date=end_date,
+            authorize_filter=self._read_filter("chat", authorize_filter, COST_CHAT_COLUMNS),
         )
 
     # --- files ---------------------------------------------------------------------------------

@@ -55,9 +55,11 @@ QUERY_METHODS: tuple[str, ...] = (
     "get_default_organization",
     "get_organization_by_id",
     "get_organization_member",
+    "get_organization_member_for_update",
     "get_organization_members",
     "get_user_by_email_or_username",
     "get_user_by_id",
+    "get_user_by_id_for_update",
     "get_users",
     "insert_api_key",
     "insert_chat",
@@ -81,6 +83,9 @@ QUERY_METHODS: tuple[str, ...] = (
 
 FILTERED_METHODS: frozenset[str] = frozenset(
     {
+        "get_chat_cost_per_chat",
+        "get_chat_cost_per_model",
+        "get_chat_cost_summary",
         "get_chats",
         "get_users",
     }
@@ -134,23 +139,43 @@ class Querier(Protocol):
         ...
 
     def get_chat_cost_per_chat(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
-        """`GetChatCostPerChat` (:many)."""
+        """`GetChatCostPerChat` (:many).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
         ...
 
     def get_chat_cost_per_model(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerModelRow]:
         """`GetChatCostPerModel` (:many).
-        Same window, grouped by model config; messages whose config is gone share one NULL row."""
+        Same window, grouped by model config; messages whose config is gone share one NULL row.
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
         ...
 
     def get_chat_cost_summary(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> GetChatCostSummaryRow:
         """`GetChatCostSummary` (:one).
         Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
+        The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
+        owner's chats in an organization it has left.
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
         Raises `NotFoundError` when no row matches."""
         ...
 
@@ -217,6 +242,14 @@ class Querier(Protocol):
         Raises `NotFoundError` when no row matches."""
         ...
 
+    def get_organization_member_for_update(
+        self, *, organization_id: UUID, user_id: UUID
+    ) -> OrganizationMember:
+        """`GetOrganizationMemberForUpdate` (:one).
+        Locks the membership until the transaction ends (role changes and removal read it first).
+        Raises `NotFoundError` when no row matches."""
+        ...
+
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
         """`GetOrganizationMembers` (:many)."""
         ...
@@ -229,6 +262,13 @@ class Querier(Protocol):
 
     def get_user_by_id(self, *, id: UUID) -> User:
         """`GetUserByID` (:one).
+        Raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_user_by_id_for_update(self, *, id: UUID) -> User:
+        """`GetUserByIDForUpdate` (:one).
+        Locks the row until the transaction ends: role changes are computed from roles that cannot
+        change underneath them.
         Raises `NotFoundError` when no row matches."""
         ...
 

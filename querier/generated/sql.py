@@ -45,9 +45,9 @@ DELETE_ORGANIZATION_MEMBER = "DELETE FROM organization_members WHERE organizatio
 GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE id = %(id)s"
 GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles\nFROM users u\nWHERE u.id = %(user_id)s"
 GET_CHAT = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats WHERE id = %(id)s"
-GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::bigint AS total_cost_micros,\n    sum(m.input_tokens)::bigint AS total_input_tokens,\n    sum(m.output_tokens)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
-GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::bigint AS total_cost_micros,\n    sum(m.input_tokens)::bigint AS total_input_tokens,\n    sum(m.output_tokens)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
-GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::bigint AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::bigint AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz"
+GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::bigint AS total_cost_micros,\n    sum(m.input_tokens)::bigint AS total_input_tokens,\n    sum(m.output_tokens)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
+GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::bigint AS total_cost_micros,\n    sum(m.input_tokens)::bigint AS total_input_tokens,\n    sum(m.output_tokens)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
+GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::bigint AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::bigint AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter"
 GET_CHAT_FILE = "SELECT id, owner_id, organization_id, name, mimetype, data, created_at FROM chat_files WHERE id = %(id)s"
 GET_CHAT_MESSAGE = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages WHERE chat_id = %(chat_id)s AND id = %(id)s"
 GET_CHAT_MESSAGES = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages\nWHERE chat_id = %(chat_id)s AND NOT deleted AND id > %(after_id)s::bigint\nORDER BY id\nLIMIT %(page_limit)s::integer"
@@ -62,9 +62,11 @@ GET_ORGANIZATION_BY_ID = (
     "SELECT id, name, display_name, is_default, created_at FROM organizations WHERE id = %(id)s"
 )
 GET_ORGANIZATION_MEMBER = "SELECT user_id, organization_id, roles, created_at FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
+GET_ORGANIZATION_MEMBER_FOR_UPDATE = "SELECT user_id, organization_id, roles, created_at FROM organization_members\nWHERE organization_id = %(organization_id)s AND user_id = %(user_id)s\nFOR UPDATE"
 GET_ORGANIZATION_MEMBERS = "SELECT user_id, organization_id, roles, created_at FROM organization_members\nWHERE organization_id = %(organization_id)s\nORDER BY created_at, user_id"
 GET_USER_BY_EMAIL_OR_USERNAME = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users\nWHERE lower(email) = lower(%(email)s::text) OR lower(username) = lower(%(username)s::text)\nLIMIT 1"
 GET_USER_BY_ID = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s"
+GET_USER_BY_ID_FOR_UPDATE = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s FOR UPDATE"
 GET_USERS = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users\nWHERE\n    (%(after_id)s::uuid IS NULL\n     OR (created_at, id) > (SELECT u.created_at, u.id FROM users u WHERE u.id = %(after_id)s::uuid))\n    AND (%(status)s::user_status IS NULL OR status = %(status)s::user_status)\n    -- @authorize_filter\nORDER BY created_at, id\nLIMIT %(page_limit)s::integer"
 INSERT_API_KEY = "INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)\nVALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s)\nRETURNING id, hashed_secret, user_id, expires_at, created_at, last_used"
 INSERT_CHAT = "INSERT INTO chats (id, owner_id, organization_id, title, status, last_model_config_id)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(title)s, %(status)s, %(last_model_config_id)s)\nRETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
@@ -214,12 +216,20 @@ class SqlQuerier:
         return _chat(first_row(execute(self._conn, sql, params, "GetChat"), "GetChat"))
 
     def get_chat_cost_per_chat(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
-        """`GetChatCostPerChat` (:many)."""
-        sql, params = (
+        """`GetChatCostPerChat` (:many).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        sql, params = with_filter(
             GET_CHAT_COST_PER_CHAT,
-            dict[str, Any]({"owner_id": owner_id, "start_date": start_date, "end_date": end_date}),
+            {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
+            authorize_filter,
+            "GetChatCostPerChat",
         )
         return [
             _get_chat_cost_per_chat_row(r)
@@ -227,13 +237,21 @@ class SqlQuerier:
         ]
 
     def get_chat_cost_per_model(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerModelRow]:
         """`GetChatCostPerModel` (:many).
-        Same window, grouped by model config; messages whose config is gone share one NULL row."""
-        sql, params = (
+        Same window, grouped by model config; messages whose config is gone share one NULL row.
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        sql, params = with_filter(
             GET_CHAT_COST_PER_MODEL,
-            dict[str, Any]({"owner_id": owner_id, "start_date": start_date, "end_date": end_date}),
+            {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
+            authorize_filter,
+            "GetChatCostPerModel",
         )
         return [
             _get_chat_cost_per_model_row(r)
@@ -241,14 +259,24 @@ class SqlQuerier:
         ]
 
     def get_chat_cost_summary(
-        self, *, owner_id: UUID, start_date: datetime, end_date: datetime
+        self,
+        *,
+        owner_id: UUID,
+        start_date: datetime,
+        end_date: datetime,
+        authorize_filter: ColumnElement[bool] | None = None,
     ) -> GetChatCostSummaryRow:
         """`GetChatCostSummary` (:one).
         Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
+        The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
+        owner's chats in an organization it has left.
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
         Raises `NotFoundError` when no row matches."""
-        sql, params = (
+        sql, params = with_filter(
             GET_CHAT_COST_SUMMARY,
-            dict[str, Any]({"owner_id": owner_id, "start_date": start_date, "end_date": end_date}),
+            {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
+            authorize_filter,
+            "GetChatCostSummary",
         )
         return _get_chat_cost_summary_row(
             first_row(execute(self._conn, sql, params, "GetChatCostSummary"), "GetChatCostSummary")
@@ -366,6 +394,23 @@ class SqlQuerier:
             )
         )
 
+    def get_organization_member_for_update(
+        self, *, organization_id: UUID, user_id: UUID
+    ) -> OrganizationMember:
+        """`GetOrganizationMemberForUpdate` (:one).
+        Locks the membership until the transaction ends (role changes and removal read it first).
+        Raises `NotFoundError` when no row matches."""
+        sql, params = (
+            GET_ORGANIZATION_MEMBER_FOR_UPDATE,
+            dict[str, Any]({"organization_id": organization_id, "user_id": user_id}),
+        )
+        return _organization_member(
+            first_row(
+                execute(self._conn, sql, params, "GetOrganizationMemberForUpdate"),
+                "GetOrganizationMemberForUpdate",
+            )
+        )
+
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
         """`GetOrganizationMembers` (:many)."""
         sql, params = GET_ORGANIZATION_MEMBERS, dict[str, Any]({"organization_id": organization_id})
@@ -394,6 +439,18 @@ class SqlQuerier:
         Raises `NotFoundError` when no row matches."""
         sql, params = GET_USER_BY_ID, dict[str, Any]({"id": id})
         return _user(first_row(execute(self._conn, sql, params, "GetUserByID"), "GetUserByID"))
+
+    def get_user_by_id_for_update(self, *, id: UUID) -> User:
+        """`GetUserByIDForUpdate` (:one).
+        Locks the row until the transaction ends: role changes are computed from roles that cannot
+        change underneath them.
+        Raises `NotFoundError` when no row matches."""
+        sql, params = GET_USER_BY_ID_FOR_UPDATE, dict[str, Any]({"id": id})
+        return _user(
+            first_row(
+                execute(self._conn, sql, params, "GetUserByIDForUpdate"), "GetUserByIDForUpdate"
+            )
+        )
 
     def get_users(
         self,

@@ -1,5 +1,7 @@
 -- name: GetChatCostSummary :one
 -- Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
+-- The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
+-- owner's chats in an organization it has left.
 SELECT
     coalesce(sum(m.total_cost_micros), 0)::bigint AS total_cost_micros,
     coalesce(sum(m.input_tokens), 0)::bigint AS total_input_tokens,
@@ -11,7 +13,9 @@ WHERE c.owner_id = @owner_id
   AND m.role = 'assistant'
   AND NOT m.deleted
   AND m.created_at >= @start_date::timestamptz
-  AND m.created_at < @end_date::timestamptz;
+  AND m.created_at < @end_date::timestamptz
+  -- @authorize_filter
+;
 
 -- name: GetChatCostPerModel :many
 -- Same window, grouped by model config; messages whose config is gone share one NULL row.
@@ -32,6 +36,7 @@ WHERE c.owner_id = @owner_id
   AND NOT m.deleted
   AND m.created_at >= @start_date::timestamptz
   AND m.created_at < @end_date::timestamptz
+  -- @authorize_filter
 GROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name
 ORDER BY total_cost_micros DESC, m.model_config_id;
 
@@ -50,5 +55,6 @@ WHERE c.owner_id = @owner_id
   AND NOT m.deleted
   AND m.created_at >= @start_date::timestamptz
   AND m.created_at < @end_date::timestamptz
+  -- @authorize_filter
 GROUP BY c.id, c.title
 ORDER BY total_cost_micros DESC, c.id;

@@ -6,6 +6,12 @@ RETURNING *;
 -- name: GetOrganizationMember :one
 SELECT * FROM organization_members WHERE organization_id = @organization_id AND user_id = @user_id;
 
+-- name: GetOrganizationMemberForUpdate :one
+-- Locks the membership until the transaction ends (role changes and removal read it first).
+SELECT * FROM organization_members
+WHERE organization_id = @organization_id AND user_id = @user_id
+FOR UPDATE;
+
 -- name: UpdateMemberRoles :one
 UPDATE organization_members
 SET roles = @granted_roles::text[]

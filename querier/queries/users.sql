@@ -1,6 +1,11 @@
 -- name: GetUserByID :one
 SELECT * FROM users WHERE id = @id;
 
+-- name: GetUserByIDForUpdate :one
+-- Locks the row until the transaction ends: role changes are computed from roles that cannot
+-- change underneath them.
+SELECT * FROM users WHERE id = @id FOR UPDATE;
+
 -- name: GetUserByEmailOrUsername :one
 -- Case-insensitive, like the unique indexes.
 SELECT * FROM users

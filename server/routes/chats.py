@@ -84,8 +84,11 @@ def list_chats(
     """The chats the caller may read, newest first (`[]` for a caller without chat access)."""
     owner_id = ctx.user_id(owner) if owner is not None else None
     with ctx.transaction() as q:
-        chats = q.get_chats(
-            owner_id=owner_id, archived=archived, after_id=after_id, page_limit=limit
+        # An unreadable cursor and a missing one answer alike (404): no existence oracle.
+        chats = read_or_404(
+            lambda: q.get_chats(
+                owner_id=owner_id, archived=archived, after_id=after_id, page_limit=limit
+            )
         )
     return [ChatResponse.of(chat) for chat in chats]
 

@@ -48,7 +48,8 @@ def assignable_site_roles(ctx: Ctx) -> list[RoleResponse]:
 def list_users(ctx: Ctx, after_id: UUID | None = None, limit: PageLimit = 25) -> list[UserResponse]:
     """The users the caller may read, in creation order."""
     with ctx.transaction() as q:
-        users = q.get_users(after_id=after_id, page_limit=limit)
+        # An unreadable cursor and a missing one answer alike (404): no existence oracle.
+        users = read_or_404(lambda: q.get_users(after_id=after_id, page_limit=limit))
     return [UserResponse.of(u) for u in users]
 
 

@@ -19,6 +19,7 @@ from querier.errors import NotFoundError
 from querier.generated.models import Chat, ChatStatus, Organization, User, UserStatus
 from querier.generated.sql import SqlQuerier
 from tests import factories as f
+from tests.conftest import NewDatabase
 
 
 @dataclass
@@ -257,3 +258,106 @@ def test_subject_holds_implied_roles(world: World) -> None:
         f"organization-admin:{world.org_a.id}",
         f"organization-member:{world.org_a.id}",
     }
+
+
+def test_role_changes_lock_the_row_they_are_computed_from(new_database: NewDatabase) -> None:
+    """A concurrent change cannot slip between the read and the write (and be written back)."""
+    engine = new_database()
+    with engine.begin() as setup:
+        raw = SqlQuerier(setup)
+        admin_id, target_id = f.user(raw, "user-admin").id, f.user(raw).id
+    with engine.connect() as first, engine.connect() as second:
+        admin = load_subject(SqlQuerier(first), admin_id)
+        first.commit()
+        second.exec_driver_sql("SET lock_timeout = '200ms'")
+        second.commit()
+        with as_actor(admin):
+            AuthzQuerier(SqlQuerier(first), Authorizer()).update_user_roles(
+                id=target_id, granted_roles=("chat-access",)
+            )
+            # `first` has not committed: a second change of the same user must wait for it.
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                AuthzQuerier(SqlQuerier(second), Authorizer()).update_user_roles(
+                    id=target_id, granted_roles=("user-admin",)
+                )
+        second.rollback()
+        first.commit()
+    with engine.connect() as check:
+        assert SqlQuerier(check).get_user_by_id(id=target_id).rbac_roles == ("chat-access",)
+
+
+def test_removing_a_member_needs_the_right_to_unassign_its_roles(world: World) -> None:
+    boss = f.user(world.raw)
+    f.member(world.raw, boss, world.org_a, "organization-admin")
+    with world.acting(world.user_admin) as az:
+        # user-admin may delete memberships, but may not take organization-admin away.
+        with pytest.raises(NotAuthorizedError, match="organization-admin"):
+            az.delete_organization_member(organization_id=world.org_a.id, user_id=boss.id)
+        assert (
+            az.delete_organization_member(organization_id=world.org_a.id, user_id=world.member.id)
+            == 1
+        )
+    assert world.raw.get_organization_member(organization_id=world.org_a.id, user_id=boss.id)
+
+
+def test_saving_unchanged_roles_writes_nothing(world: World) -> None:
+    auditor = f.user(world.raw, "auditor")
+    before = world.raw.get_user_by_id(id=world.chatter.id)
+    with world.acting(auditor) as az:
+        assert az.update_user_roles(id=world.chatter.id, granted_roles=("chat-access",)) == before
+    assert world.raw.get_user_by_id(id=world.chatter.id).updated_at == before.updated_at
+
+
+def test_cleaning_up_stored_names_is_an_edit_of_the_user(world: World) -> None:
+    target = f.user(world.raw, "chat-access", "retired-role")
+    auditor = f.user(world.raw, "auditor")
+    with world.acting(auditor) as az, pytest.raises(NotAuthorizedError):
+        az.update_user_roles(id=target.id, granted_roles=("chat-access",))
+    with world.acting(world.user_admin) as az:
+        assert az.update_user_roles(id=target.id, granted_roles=("chat-access",)).rbac_roles == (
+            "chat-access",
+        )
+
+
+def test_cost_covers_only_chats_the_reader_may_read(world: World) -> None:
+    """Chats the owner left behind in another organization do not show (title included)."""
+    personal = f.chat(world.raw, world.chatter, title="mine")
+    left_behind = f.chat(world.raw, world.chatter, world.org_b, title="secret org chat")
+    for c in (personal, left_behind):
+        f.message(world.raw, c, cost=100)
+    owner_id, start, end = world.chatter.id, f.T_MIN, f.T_MAX
+    with world.acting(world.chatter) as az:
+        per_chat = az.get_chat_cost_per_chat(owner_id=owner_id, start_date=start, end_date=end)
+        assert [r.title for r in per_chat] == ["mine"]
+        summary = az.get_chat_cost_summary(owner_id=owner_id, start_date=start, end_date=end)
+        assert summary.total_cost_micros == 100
+    with world.acting(world.owner) as az:
+        summary = az.get_chat_cost_summary(owner_id=owner_id, start_date=start, end_date=end)
+        assert summary.total_cost_micros == 200
+    with world.acting(world.member) as az, pytest.raises(NotAuthorizedError):
+        az.get_chat_cost_summary(owner_id=owner_id, start_date=start, end_date=end)
+
+
+def test_a_cursor_must_be_readable(world: World) -> None:
+    theirs = f.chat(world.raw, world.other_chatter)
+    with world.acting(world.chatter) as az:
+        with pytest.raises(NotAuthorizedError):
+            az.get_chats(page_limit=10, after_id=theirs.id)
+        with pytest.raises(NotFoundError):
+            az.get_chats(page_limit=10, after_id=uuid.uuid4())
+
+
+def test_transaction_commits_when_it_opened_the_transaction(new_database: NewDatabase) -> None:
+    engine = new_database()
+    with engine.begin() as setup:
+        owner_id = f.user(SqlQuerier(setup), "owner").id
+    with engine.connect() as conn:
+        q = AuthzQuerier(SqlQuerier(conn), Authorizer())
+        subject = load_subject(q, owner_id)
+        conn.commit()
+        with as_actor(subject), q.transaction() as tx:
+            chat = tx.insert_chat(
+                id=uuid.uuid4(), owner_id=owner_id, title="kept", status=ChatStatus.WAITING
+            )
+    with engine.connect() as check:
+        assert SqlQuerier(check).get_chat(id=chat.id).title == "kept"

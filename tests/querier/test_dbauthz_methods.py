@@ -100,6 +100,12 @@ METHOD_SUITE.add(
         inner={"get_user_by_id": USER},
     ),
     MethodCase(
+        "get_user_by_id_for_update",
+        {"id": OWNER},
+        [(resources.user_object(OWNER), READ)],
+        inner={"get_user_by_id_for_update": USER},
+    ),
+    MethodCase(
         "get_user_by_email_or_username",
         {"email": "o@example.com", "username": ""},
         [(resources.user_object(OWNER), READ)],
@@ -134,7 +140,7 @@ METHOD_SUITE.add(
             (ASSIGN, ASSIGN_),
             (ASSIGN, UNASSIGN),
         ],
-        inner={"get_user_by_id": USER, "update_user_roles": USER},
+        inner={"get_user_by_id_for_update": USER, "update_user_roles": USER},
         writes=True,
     ),
     MethodCase(
@@ -220,8 +226,14 @@ METHOD_SUITE.add(
             "granted_roles": ("organization-auditor", "organization-admin"),
         },
         [(ORG_MEMBERS, UPDATE), (ASSIGN_ORG, ASSIGN_)],
-        inner={"get_organization_member": MEMBER, "update_member_roles": MEMBER},
+        inner={"get_organization_member_for_update": MEMBER, "update_member_roles": MEMBER},
         writes=True,
+    ),
+    MethodCase(
+        "get_organization_member_for_update",
+        {"user_id": OWNER, "organization_id": ORG},
+        [(ORG_MEMBERS, READ)],
+        inner={"get_organization_member_for_update": MEMBER},
     ),
     MethodCase(
         "get_organization_members",
@@ -233,8 +245,9 @@ METHOD_SUITE.add(
     MethodCase(
         "delete_organization_member",
         {"user_id": OWNER, "organization_id": ORG},
-        [(ORG_MEMBERS, DELETE)],
-        inner={"delete_organization_member": 1},
+        # Removing a member takes its org roles away: each is an unassignment.
+        [(ORG_MEMBERS, DELETE), (ASSIGN_ORG, UNASSIGN)],
+        inner={"get_organization_member_for_update": MEMBER, "delete_organization_member": 1},
         writes=True,
     ),
     # chats
@@ -304,23 +317,29 @@ METHOD_SUITE.add(
     MethodCase(
         "get_chat_cost_summary",
         WINDOW,
-        [(OWNERS_CHATS, READ)],
+        # The owner's chats, then only those the reader may read, filtered in SQL.
+        [(OWNERS_CHATS, READ), (Object(type="chat"), READ)],
         inner={"get_chat_cost_summary": SUMMARY},
         writes=True,
+        empty_when_denied=False,
     ),
     MethodCase(
         "get_chat_cost_per_model",
         WINDOW,
-        [(OWNERS_CHATS, READ)],
+        # The owner's chats, then only those the reader may read, filtered in SQL.
+        [(OWNERS_CHATS, READ), (Object(type="chat"), READ)],
         inner={"get_chat_cost_per_model": PER_MODEL},
         writes=True,
+        empty_when_denied=False,
     ),
     MethodCase(
         "get_chat_cost_per_chat",
         WINDOW,
-        [(OWNERS_CHATS, READ)],
+        # The owner's chats, then only those the reader may read, filtered in SQL.
+        [(OWNERS_CHATS, READ), (Object(type="chat"), READ)],
         inner={"get_chat_cost_per_chat": PER_CHAT},
         writes=True,
+        empty_when_denied=False,
     ),
     # files: authorized as chats of their owner
     MethodCase(

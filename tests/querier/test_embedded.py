@@ -14,7 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from querier.db import create_engine
-from querier.embedded import EmbeddedPostgres, _read_postmaster_pid, recover_abandoned_server
+from querier.embedded import (
+    EmbeddedPostgres,
+    ServerInfo,
+    _read_postmaster_pid,
+    recover_abandoned_server,
+)
 
 START_AND_HANG = """
 import sys, time
@@ -75,15 +80,22 @@ def test_recovers_from_a_server_left_by_a_killed_process(tmp_path: Path) -> None
 def test_a_stale_pid_file_naming_another_process_is_removed(tmp_path: Path) -> None:
     pgdata = tmp_path / "pgdata"
     pgdata.mkdir()
-    (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n")
-    assert _read_postmaster_pid(pgdata) == os.getpid()
+    (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n{int(time.time())}\n")
+    assert _read_postmaster_pid(pgdata) == (os.getpid(), float(int(time.time())))
     assert recover_abandoned_server(pgdata) is False  # we are not a postgres: never signalled
     assert not (pgdata / "postmaster.pid").exists()
 
 
-def test_a_shared_server_with_a_live_owner_is_left_alone(pg_server: object, tmp_path: Path) -> None:
-    from querier.embedded import ServerInfo
+def test_a_live_server_reached_through_a_symlink_is_left_alone(
+    pg_server: ServerInfo, tmp_path: Path
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(pg_server.pgdata.parent)
+    assert recover_abandoned_server(link / "pgdata") is False
+    assert (pg_server.pgdata / "postmaster.pid").exists()
+    assert psutil.pid_exists(pg_server.pid)
 
-    assert isinstance(pg_server, ServerInfo)
+
+def test_a_shared_server_with_a_live_owner_is_left_alone(pg_server: ServerInfo) -> None:
     assert recover_abandoned_server(pg_server.pgdata) is False
     assert psutil.pid_exists(pg_server.pid)

@@ -192,7 +192,9 @@ def test_cost_aggregates_match_hand_computed_figures(q: SqlQuerier) -> None:
     q.soft_delete_chat_message(chat_id=c1.id, id=deleted.id)
 
     end = T0 + timedelta(days=7)
-    summary = q.get_chat_cost_summary(owner_id=owner.id, start_date=T0, end_date=end)
+    summary = q.get_chat_cost_summary(
+        owner_id=owner.id, start_date=T0, end_date=end, authorize_filter=TRUE
+    )
     assert (
         summary.total_cost_micros,
         summary.total_input_tokens,
@@ -201,15 +203,21 @@ def test_cost_aggregates_match_hand_computed_figures(q: SqlQuerier) -> None:
     ) == (1350, 16, 27, 3)
     per_model = {
         r.model: (r.total_cost_micros, r.message_count)
-        for r in q.get_chat_cost_per_model(owner_id=owner.id, start_date=T0, end_date=end)
+        for r in q.get_chat_cost_per_model(
+            owner_id=owner.id, start_date=T0, end_date=end, authorize_filter=TRUE
+        )
     }
     assert per_model == {"gpt": (1100, 2), "claude": (250, 1)}
     per_chat = [
         (r.title, r.total_cost_micros)
-        for r in q.get_chat_cost_per_chat(owner_id=owner.id, start_date=T0, end_date=end)
+        for r in q.get_chat_cost_per_chat(
+            owner_id=owner.id, start_date=T0, end_date=end, authorize_filter=TRUE
+        )
     ]
     assert per_chat == [("two", 1000), ("one", 350)]
-    empty = q.get_chat_cost_summary(owner_id=uuid.uuid4(), start_date=T0, end_date=T0)
+    empty = q.get_chat_cost_summary(
+        owner_id=uuid.uuid4(), start_date=T0, end_date=T0, authorize_filter=TRUE
+    )
     assert (empty.total_cost_micros, empty.message_count) == (0, 0)
 
 

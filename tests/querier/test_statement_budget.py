@@ -16,7 +16,7 @@ from authz import Authorizer
 from querier.dbauthz import AuthzQuerier, as_actor
 from querier.dbauthz.actors import load_subject
 from querier.generated.models import ChatMessageRole, ChatStatus, UserStatus
-from querier.generated.protocol import QUERY_METHODS
+from querier.generated.protocol import FILTERED_METHODS, QUERY_METHODS
 from querier.generated.sql import SqlQuerier
 from tests import factories as f
 
@@ -56,7 +56,7 @@ ARGS: dict[str, Args] = {
     "get_chat": _chat,
     "update_chat_title": lambda q: {**_chat(q), "title": "t"},
     "update_chat_status": lambda q: {**_chat(q), "status": ChatStatus.RUNNING},
-    "get_chats": lambda q: {"page_limit": 10},
+    "get_chats": lambda q: {"page_limit": 10, "after_id": _chat(q)["id"]},
     "insert_chat": lambda q: {
         "id": uuid.uuid4(),
         "owner_id": f.user(q).id,
@@ -115,8 +115,10 @@ ARGS: dict[str, Args] = {
     },
     "delete_chat_model_config": lambda q: {"id": f.model_config(q).id},
     "get_user_by_id": lambda q: {"id": f.user(q).id},
+    "get_user_by_id_for_update": lambda q: {"id": f.user(q).id},
+    "get_organization_member_for_update": _member,
     "get_user_by_email_or_username": lambda q: {"email": f.user(q).email, "username": ""},
-    "get_users": lambda q: {"page_limit": 10},
+    "get_users": lambda q: {"page_limit": 10, "after_id": f.user(q).id},
     "insert_user": lambda q: {
         "id": uuid.uuid4(),
         "email": f"{uuid.uuid4().hex}@x.io",
@@ -182,7 +184,7 @@ def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str) 
     admin = load_subject(raw, f.user(raw, "owner").id)
     wrapped = AuthzQuerier(raw, Authorizer())
     raw_args, wrapped_args = ARGS[method](raw), ARGS[method](raw)
-    extra = {"authorize_filter": sa.true()} if method in ("get_chats", "get_users") else {}
+    extra = {"authorize_filter": sa.true()} if method in FILTERED_METHODS else {}
 
     with counting(conn) as raw_statements:
         getattr(raw, method)(**raw_args, **extra)

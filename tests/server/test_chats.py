@@ -261,3 +261,14 @@ def test_a_chat_readable_but_not_changeable_gives_403(world: World) -> None:
     assert posted.status_code == 403
     assert client.post(CHATS, headers=headers, json={}).status_code == 403
     assert world.call("chatter", "GET", url).json()["title"] == "look, don't touch"
+
+
+def test_an_unreadable_cursor_is_the_same_404_as_a_missing_one(
+    world: World, chats: dict[str, dict[str, Any]]
+) -> None:
+    theirs = world.call("chatter", "GET", CHATS, params={"after_id": chats["other_b"]["id"]})
+    missing = world.call("chatter", "GET", CHATS, params={"after_id": str(uuid.uuid4())})
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json() == {"detail": NOT_FOUND_DETAIL}
+    mine = world.call("chatter", "GET", CHATS, params={"after_id": chats["personal"]["id"]})
+    assert mine.status_code == 200

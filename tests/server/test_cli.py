@@ -246,6 +246,16 @@ def test_explain(runner: CliRunner, env: dict[str, str], engine: Engine) -> None
     )
 
 
+@pytest.mark.parametrize("action", ["assign", "*", "fly"])
+def test_explain_refuses_actions_chats_do_not_have(
+    runner: CliRunner, env: dict[str, str], action: str
+) -> None:
+    one_line_error(
+        run(runner, env, "explain", "--user", "x", "--action", action, "--chat", str(uuid.uuid4())),
+        "not an action on chats",
+    )
+
+
 def test_bad_database_url_is_one_line(runner: CliRunner) -> None:
     one_line_error(run(runner, {DATABASE_URL_ENV: "mysql://x@y/z"}, "db", "status"), "PostgreSQL")
 
