@@ -567,6 +567,13 @@ class AuthzQuerier:
 
     # --- cost ----------------------------------------------------------------------------------
 
+    def _owners_readable_chats(
+        self, owner_id: UUID, given: ColumnElement[bool] | None
+    ) -> ColumnElement[bool]:
+        """Read on the owner's chats, then the filter keeping only chats the reader may read."""
+        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
+        return self._read_filter("chat", given, COST_CHAT_COLUMNS)
+
     def get_chat_cost_summary(
         self,
         *,
@@ -575,12 +582,11 @@ class AuthzQuerier:
         end_date: datetime,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> GetChatCostSummaryRow:
-        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
         return self._inner.get_chat_cost_summary(
             owner_id=owner_id,
             start_date=start_date,
             end_date=end_date,
-            authorize_filter=self._read_filter("chat", authorize_filter, COST_CHAT_COLUMNS),
+            authorize_filter=self._owners_readable_chats(owner_id, authorize_filter),
         )
 
     def get_chat_cost_per_model(
@@ -591,12 +597,11 @@ class AuthzQuerier:
         end_date: datetime,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerModelRow]:
-        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
         return self._inner.get_chat_cost_per_model(
             owner_id=owner_id,
             start_date=start_date,
             end_date=end_date,
-            authorize_filter=self._read_filter("chat", authorize_filter, COST_CHAT_COLUMNS),
+            authorize_filter=self._owners_readable_chats(owner_id, authorize_filter),
         )
 
     def get_chat_cost_per_chat(
@@ -607,12 +612,11 @@ class AuthzQuerier:
         end_date: datetime,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
-        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
         return self._inner.get_chat_cost_per_chat(
             owner_id=owner_id,
             start_date=start_date,
             end_date=end_date,
-            authorize_filter=self._read_filter("chat", authorize_filter, COST_CHAT_COLUMNS),
+            authorize_filter=self._owners_readable_chats(owner_id, authorize_filter),
         )
 
     # --- files ---------------------------------------------------------------------------------
