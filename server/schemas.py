@@ -14,17 +14,9 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from querier.generated.models import (
-    Chat,
     ChatFile,
-    ChatMessage,
     ChatMessageRole,
-    ChatModelConfig,
     ChatStatus,
-    GetChatCostPerChatRow,
-    GetChatCostPerModelRow,
-    Organization,
-    OrganizationMember,
-    User,
     UserStatus,
 )
 
@@ -83,6 +75,11 @@ class RequestBody(BaseModel):
 class ResponseBody(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    @classmethod
+    def of(cls, row: object) -> Self:
+        """From a querier row, read by attribute (the fields name the columns shown)."""
+        return cls.model_validate(row)
+
 
 # --- chats ---------------------------------------------------------------------------------------
 
@@ -112,10 +109,6 @@ class ChatResponse(ResponseBody):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, row: Chat) -> Self:
-        return cls.model_validate(row)
-
 
 class MessageCreateRequest(RequestBody):
     role: ChatMessageRole = ChatMessageRole.USER
@@ -138,10 +131,6 @@ class MessageResponse(ResponseBody):
     total_cost_micros: int
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: ChatMessage) -> Self:
-        return cls.model_validate(row)
-
 
 # --- cost ----------------------------------------------------------------------------------------
 
@@ -156,10 +145,6 @@ class CostPerModel(ResponseBody):
     total_output_tokens: int
     message_count: int
 
-    @classmethod
-    def of(cls, row: GetChatCostPerModelRow) -> Self:
-        return cls.model_validate(row)
-
 
 class CostPerChat(ResponseBody):
     chat_id: UUID
@@ -168,10 +153,6 @@ class CostPerChat(ResponseBody):
     total_input_tokens: int
     total_output_tokens: int
     message_count: int
-
-    @classmethod
-    def of(cls, row: GetChatCostPerChatRow) -> Self:
-        return cls.model_validate(row)
 
 
 class CostSummaryResponse(BaseModel):
@@ -215,10 +196,6 @@ class ModelConfigResponse(ResponseBody):
     context_limit: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, row: ChatModelConfig) -> Self:
-        return cls.model_validate(row)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -269,20 +246,12 @@ class UserResponse(ResponseBody):
     id: UUID
     email: str
     username: str
-    roles: list[str] = Field(description="Site roles as stored (the implied `member` is not).")
+    roles: list[str] = Field(
+        validation_alias="rbac_roles",
+        description="Site roles as stored (the implied `member` is not).",
+    )
     status: UserStatus
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: User) -> Self:
-        return cls(
-            id=row.id,
-            email=row.email,
-            username=row.username,
-            roles=list(row.rbac_roles),
-            status=row.status,
-            created_at=row.created_at,
-        )
 
 
 class OrganizationCreateRequest(RequestBody):
@@ -297,17 +266,9 @@ class OrganizationResponse(ResponseBody):
     is_default: bool
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: Organization) -> Self:
-        return cls.model_validate(row)
-
 
 class MemberResponse(ResponseBody):
     user_id: UUID
     organization_id: UUID
     roles: list[str] = Field(description="Org roles as stored (`organization-member` is implied).")
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: OrganizationMember) -> Self:
-        return cls.model_validate(row)

@@ -194,8 +194,22 @@ class AuthzQuerier:
         return run()
 
     def _on_chat(self, action: Action, chat_id: UUID, run: Callable[[], R]) -> R:
-        """Child rows (messages) are authorized as their parent chat."""
+        """The stored chat (raw fetch) decides: for the chat itself and for its messages."""
         return self._mutate(action, lambda: self._inner.get_chat(id=chat_id), run)
+
+    def _fetch_member(
+        self, action: Action, fetch: Callable[[], OrganizationMember]
+    ) -> OrganizationMember:
+        """Memberships are checked as `organization_member` in their org (no owner, no id)."""
+        actor = current_actor()
+        member = fetch()
+        self._authorize(actor, action, member_object(member.organization_id))
+        return member
+
+    def _locked_member(self, organization_id: UUID, user_id: UUID) -> OrganizationMember:
+        return self._inner.get_organization_member_for_update(
+            organization_id=organization_id, user_id=user_id
+        )
 
     def _list(
         self,
@@ -391,19 +405,19 @@ class AuthzQuerier:
     def get_organization_member(
         self, *, organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
-        actor = current_actor()
-        row = self._inner.get_organization_member(organization_id=organization_id, user_id=user_id)
-        self._authorize(actor, Action.READ, member_object(organization_id))
-        return row
+        return self._fetch_member(
+            Action.READ,
+            lambda: self._inner.get_organization_member(
+                organization_id=organization_id, user_id=user_id
+            ),
+        )
 
     def update_member_roles(
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
-        actor = current_actor()
-        member = self._inner.get_organization_member_for_update(
-            organization_id=organization_id, user_id=user_id
+        member = self._fetch_member(
+            Action.UPDATE, lambda: self._locked_member(organization_id, user_id)
         )
-        self._authorize(actor, Action.UPDATE, member_object(organization_id))
         stored, _ = self._check_role_changes(member.roles, granted_roles, organization_id)
         if stored == member.roles:
             return member
@@ -421,20 +435,15 @@ class AuthzQuerier:
     def get_organization_member_for_update(
         self, *, organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
-        actor = current_actor()
-        row = self._inner.get_organization_member_for_update(
-            organization_id=organization_id, user_id=user_id
+        return self._fetch_member(
+            Action.READ, lambda: self._locked_member(organization_id, user_id)
         )
-        self._authorize(actor, Action.READ, member_object(organization_id))
-        return row
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """Removing a member also takes away its org roles: each must be unassignable too."""
-        actor = current_actor()
-        member = self._inner.get_organization_member_for_update(
-            organization_id=organization_id, user_id=user_id
+        member = self._fetch_member(
+            Action.DELETE, lambda: self._locked_member(organization_id, user_id)
         )
-        self._authorize(actor, Action.DELETE, member_object(organization_id))
         self._check_role_changes(member.roles, (), organization_id)
         return self._inner.delete_organization_member(
             organization_id=organization_id, user_id=user_id
@@ -491,27 +500,24 @@ class AuthzQuerier:
             ),
         )
 
-    def _update_chat(self, action: Action, id: UUID, write: Callable[[], R]) -> R:
-        return self._mutate(action, lambda: self._inner.get_chat(id=id), write)
-
     def update_chat_title(self, *, title: str, id: UUID) -> Chat:
-        return self._update_chat(
+        return self._on_chat(
             Action.UPDATE, id, lambda: self._inner.update_chat_title(title=title, id=id)
         )
 
     def update_chat_status(self, *, status: ChatStatus, id: UUID) -> Chat:
-        return self._update_chat(
+        return self._on_chat(
             Action.UPDATE, id, lambda: self._inner.update_chat_status(status=status, id=id)
         )
 
     def archive_chat(self, *, id: UUID) -> Chat:
-        return self._update_chat(Action.UPDATE, id, lambda: self._inner.archive_chat(id=id))
+        return self._on_chat(Action.UPDATE, id, lambda: self._inner.archive_chat(id=id))
 
     def unarchive_chat(self, *, id: UUID) -> Chat:
-        return self._update_chat(Action.UPDATE, id, lambda: self._inner.unarchive_chat(id=id))
+        return self._on_chat(Action.UPDATE, id, lambda: self._inner.unarchive_chat(id=id))
 
     def delete_chat(self, *, id: UUID) -> int:
-        return self._update_chat(Action.DELETE, id, lambda: self._inner.delete_chat(id=id))
+        return self._on_chat(Action.DELETE, id, lambda: self._inner.delete_chat(id=id))
 
     # --- messages ------------------------------------------------------------------------------
 

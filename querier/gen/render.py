@@ -289,8 +289,6 @@ def render_models(catalog: Catalog, tables: list[Model], rows: list[Model]) -> s
             out.append(f"    {col.name}: {col.annotation}\n")
         if model.rbac is not None:
             out.append(render_rbac(model.rbac))
-    # Keep imports honest for linters: date, datetime and Decimal may be unused in a schema.
-    out.append("\n\n_TYPES = (date, datetime, Decimal, UUID)\n")
     return "".join(out)
 
 
@@ -384,7 +382,6 @@ def render_protocol(queries: list[Query]) -> str:
         out.append(f"\n    {signature(q)}:\n")
         out.append(docstring(q, "        "))
         out.append("        ...\n")
-    out.append("\n\n_TYPES = (date, datetime, Decimal, UUID, JsonValue)\n")
     return "".join(out)
 
 
@@ -495,5 +492,4 @@ def render_sql(queries: list[Query], models: list[Model]) -> str:
             out.append(f"        return {run}.rowcount\n")
         else:
             out.append(f"        {run}\n")
-    out.append("\n\n_TYPES = (date, datetime, Decimal, UUID, JsonValue)\n")
     return "".join(out)

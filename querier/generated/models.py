@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, TypeAlias
 from uuid import UUID
 
@@ -247,6 +246,3 @@ class GetChatCostSummaryRow:
     total_input_tokens: int
     total_output_tokens: int
     message_count: int
-
-
-_TYPES = (date, datetime, Decimal, UUID)

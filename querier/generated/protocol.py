@@ -7,8 +7,7 @@ that a query added to `querier/queries` and not wrapped is an error."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -425,6 +424,3 @@ class Querier(Protocol):
         """`UpdateUserStatus` (:one).
         Raises `NotFoundError` when no row matches."""
         ...
-
-
-_TYPES = (date, datetime, Decimal, UUID, JsonValue)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -772,6 +771,3 @@ class SqlQuerier:
         return _user(
             first_row(execute(self._conn, sql, params, "UpdateUserStatus"), "UpdateUserStatus")
         )
-
-
-_TYPES = (date, datetime, Decimal, UUID, JsonValue)

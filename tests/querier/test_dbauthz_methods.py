@@ -82,6 +82,18 @@ def chat_update(method: str, extra: dict[str, object], action: Action = UPDATE) 
     )
 
 
+def cost_case(method: str, returns: object) -> MethodCase:
+    """The owner's chats, then only those the reader may read, filtered in SQL."""
+    return MethodCase(
+        method,
+        WINDOW,
+        [(OWNERS_CHATS, READ), (Object(type="chat"), READ)],
+        inner={method: returns},
+        writes=True,
+        empty_when_denied=False,
+    )
+
+
 METHOD_SUITE = MethodSuite(
     spec=Querier,
     methods=QUERY_METHODS,
@@ -314,33 +326,9 @@ METHOD_SUITE.add(
         writes=True,
     ),
     # cost: read on the owner's chats
-    MethodCase(
-        "get_chat_cost_summary",
-        WINDOW,
-        # The owner's chats, then only those the reader may read, filtered in SQL.
-        [(OWNERS_CHATS, READ), (Object(type="chat"), READ)],
-        inner={"get_chat_cost_summary": SUMMARY},
-        writes=True,
-        empty_when_denied=False,
-    ),
-    MethodCase(
-        "get_chat_cost_per_model",
-        WINDOW,
-        # The owner's chats, then only those the reader may read, filtered in SQL.
-        [(OWNERS_CHATS, READ), (Object(type="chat"), READ)],
-        inner={"get_chat_cost_per_model": PER_MODEL},
-        writes=True,
-        empty_when_denied=False,
-    ),
-    MethodCase(
-        "get_chat_cost_per_chat",
-        WINDOW,
-        # The owner's chats, then only those the reader may read, filtered in SQL.
-        [(OWNERS_CHATS, READ), (Object(type="chat"), READ)],
-        inner={"get_chat_cost_per_chat": PER_CHAT},
-        writes=True,
-        empty_when_denied=False,
-    ),
+    cost_case("get_chat_cost_summary", SUMMARY),
+    cost_case("get_chat_cost_per_model", PER_MODEL),
+    cost_case("get_chat_cost_per_chat", PER_CHAT),
     # files: authorized as chats of their owner
     MethodCase(
         "insert_chat_file",
