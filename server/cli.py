@@ -147,7 +147,7 @@ def serve(
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), migrate it, and serve the API."""
     from server.app import create_app
-    from server.demo import seed_demo
+    from server.demo import DemoRefusedError, seed_demo
 
     try:
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
@@ -160,7 +160,10 @@ def serve(
         authorizer = Authorizer()
         if demo:
             status("seeding demo data…")
-            world = seed_demo(engine, authorizer, settings.token_lifetime)
+            try:
+                world = seed_demo(engine, authorizer, settings.token_lifetime)
+            except DemoRefusedError as exc:
+                raise fail(str(exc)) from None
             typer.echo(f"demo organization {world.organization.name} ({world.organization.id})")
             for user in world.users:
                 typer.echo(f"  {user.username:<10} {user.token}   # {user.description}")
