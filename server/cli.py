@@ -253,7 +253,13 @@ def users_create(
     from datetime import timedelta
 
     from server.tokens import mint_token
+    from server.validation import check_email, check_username
 
+    try:  # the API's own rule and message (server.validation)
+        check_email(email)
+        check_username(username)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     with system_querier() as q:
         user = q.insert_user(
             id=uuid.uuid4(),
@@ -413,3 +419,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+# Last: these modules add their command groups to `app` and `users_app` defined above.
+from server import cli_lifecycle  # noqa: E402, F401
