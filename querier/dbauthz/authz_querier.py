@@ -362,9 +362,13 @@ class AuthzQuerier:
         return self._fetch(lambda: self._inner.get_user_by_id_for_update(id=id))
 
     def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
-        """Needs `update` on the user; never suspends the last owner able to act."""
+        """Needs `update` on the user; never suspends the last owner able to act.
+
+        A user object is determined by its id, so the permission is checked before any row is
+        locked: a caller without it cannot hold up the owners' rows even for a moment.
+        """
+        self._check(Action.UPDATE, resources.user_object(id))
         locked, user = self._lock_user_and_owners(id)
-        self._check(Action.UPDATE, user.rbac_object())
         if user.status is status:
             return user
         refuse_losing_last_owner(locked, user, new_roles=user.rbac_roles, new_status=status)

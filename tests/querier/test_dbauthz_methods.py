@@ -166,7 +166,7 @@ METHOD_SUITE.add(
     MethodCase(
         "update_user_status",
         {"id": OWNER, "status": UserStatus.SUSPENDED},
-        [(resources.user_object(OWNER), READ), (resources.user_object(OWNER), UPDATE)],
+        [(resources.user_object(OWNER), UPDATE), (resources.user_object(OWNER), READ)],
         inner={"get_user_and_owners_for_update": [USER], "update_user_status": USER},
         writes=True,
     ),
