@@ -11,9 +11,10 @@ read (themselves, with the built-in roles) and change the roles of existing memb
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from querier.dbauthz import AuthzQuerier
 from querier.errors import NotFoundError
@@ -30,6 +31,11 @@ from server.schemas import (
 
 router = APIRouter(prefix="/api/v2/organizations", tags=["organizations"])
 
+AfterName = Annotated[
+    str | None,
+    Query(max_length=64, pattern=r"^[a-z0-9-]*$", description="The last name of the last page."),
+]
+
 
 def readable_organization(q: AuthzQuerier, org_id: UUID) -> Organization:
     """The organization, or 404 whether it is missing or merely unreadable."""
@@ -38,7 +44,7 @@ def readable_organization(q: AuthzQuerier, org_id: UUID) -> Organization:
 
 @router.get("")
 def list_organizations(
-    ctx: Ctx, after_name: str | None = None, limit: PageLimit = 50
+    ctx: Ctx, after_name: AfterName = None, limit: PageLimit = 50
 ) -> list[OrganizationResponse]:
     """The organizations the caller may read, by name (`after_name`: the last name seen)."""
     with ctx.transaction() as q:
@@ -63,7 +69,10 @@ def get_organization(ctx: Ctx, org_id: UUID) -> OrganizationResponse:
 
 @router.get("/{org_id}/members")
 def list_members(ctx: Ctx, org_id: UUID) -> list[MemberResponse]:
+    """404 for an organization the caller may not read, even one whose members it may list
+    (a user-admin): otherwise `[]` vs a list would tell which organization ids exist."""
     with ctx.transaction() as q:
+        readable_organization(q, org_id)
         members = read_or_404(lambda: q.get_organization_members(organization_id=org_id))
     return [MemberResponse.of(m) for m in members]
 

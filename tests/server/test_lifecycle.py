@@ -240,6 +240,10 @@ def probes(world: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("org_admin", "POST", msgs, {"content": "x", "model_config_id": str(missing)}),
         ("owner", "PUT", f"{ORGS}/{world.org_a.id}/members/{missing}", {"roles": []}),
         ("owner", "PUT", f"{ORGS}/{missing}/members/me", {"roles": []}),
+        ("user_admin", "GET", f"{ORGS}/{world.org_b.id}/members", None),
+        ("user_admin", "GET", f"{ORGS}/{missing}/members", None),
+        ("user_admin", "DELETE", f"{ORGS}/{world.org_b.id}/members/{world.user('other').id}", None),
+        ("user_admin", "DELETE", f"{ORGS}/{missing}/members/{world.user('other').id}", None),
     ]
 
 
