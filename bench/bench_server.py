@@ -161,13 +161,8 @@ class Client:
     def post_message(self) -> httpx2.Response:
         return self.http.post(
             f"/api/v2/chats/{self.random.choice(self.chats)}/messages",
-            json={
-                "role": "assistant",
-                "content": {"text": "ok"},
-                "input_tokens": self.random.randint(1, 500),
-                "output_tokens": self.random.randint(1, 500),
-                "total_cost_micros": self.random.randint(1, 5000),
-            },
+            # Clients cannot record token counts or cost (422): only the system does.
+            json={"role": "user", "content": {"text": "ok"}},
         )
 
     def list_messages(self) -> httpx2.Response:

@@ -97,6 +97,12 @@ CREATE TABLE public.chats (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.demo_seeds (
+    id boolean DEFAULT true NOT NULL,
+    seeded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT demo_seeds_single_row CHECK (id)
+);
+
 CREATE TABLE public.organization_members (
     user_id uuid NOT NULL,
     organization_id uuid NOT NULL,
@@ -141,6 +147,9 @@ ALTER TABLE ONLY public.chat_model_configs
 
 ALTER TABLE ONLY public.chats
     ADD CONSTRAINT chats_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.demo_seeds
+    ADD CONSTRAINT demo_seeds_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.organization_members
     ADD CONSTRAINT organization_members_pkey PRIMARY KEY (organization_id, user_id);

@@ -147,7 +147,7 @@ def serve(
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), migrate it, and serve the API."""
     from server.app import create_app
-    from server.demo import seed_demo
+    from server.demo import DemoRefusedError, seed_demo
 
     try:
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
@@ -160,7 +160,10 @@ def serve(
         authorizer = Authorizer()
         if demo:
             status("seeding demo data…")
-            world = seed_demo(engine, authorizer, settings.token_lifetime)
+            try:
+                world = seed_demo(engine, authorizer, settings.token_lifetime)
+            except DemoRefusedError as exc:
+                raise fail(str(exc)) from None
             typer.echo(f"demo organization {world.organization.name} ({world.organization.id})")
             for user in world.users:
                 typer.echo(f"  {user.username:<10} {user.token}   # {user.description}")
@@ -250,7 +253,13 @@ def users_create(
     from datetime import timedelta
 
     from server.tokens import mint_token
+    from server.validation import check_email, check_username
 
+    try:  # the API's own rule and message (server.validation)
+        check_email(email)
+        check_username(username)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     with system_querier() as q:
         user = q.insert_user(
             id=uuid.uuid4(),
@@ -410,3 +419,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+# Last: these modules add their command groups to `app` and `users_app` defined above.
+from server import cli_lifecycle  # noqa: E402, F401

@@ -1,8 +1,14 @@
 """`dbauthz serve --demo`: a small world to try the API with, and a fresh token per user.
 
 Seeding runs as the restricted system actor through the authorizing querier, like every other
-operator path. It is idempotent enough to run on every start: existing demo users, the default
-organization, model configs and chats are reused; only the tokens are new.
+operator path (the assistant replies, with their token counts and cost, as `chatd`: only it
+records usage).
+
+It only ever writes into a database it may own: an empty one (no users, organizations or model
+configs), which it marks as seeded (`demo_seeds`), or one carrying that mark. Anything else is
+refused with `DemoRefusedError` before a single write. On a marked database it is idempotent:
+demo users (found by their `@demo.example` email only), the default organization, model configs
+and chats are reused; only the tokens are new.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from authz import AuthorizerProtocol
-from querier.dbauthz import AuthzQuerier, as_system_restricted
+from querier.dbauthz import AuthzQuerier, as_chatd, as_system_restricted
 from querier.errors import NotFoundError
 from querier.generated.models import (
     Chat,
@@ -49,6 +55,17 @@ DEMO_USERS = (
 )
 
 
+class DemoRefusedError(Exception):
+    """The database holds data that `serve --demo` did not seed: it writes nothing there."""
+
+
+REFUSED = (
+    "refusing to seed demo data: this database holds users, organizations or model configs "
+    "that `serve --demo` did not create; use an empty database (e.g. another DBAUTHZ_DATA_DIR "
+    "or DATABASE_URL)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class DemoUser:
     username: str
@@ -67,6 +84,7 @@ def seed_demo(
 ) -> DemoWorld:
     with engine.begin() as conn, as_system_restricted():
         q = AuthzQuerier(SqlQuerier(conn), authorizer)
+        _claim(q)
         org = _organization(q)
         users: dict[str, User] = {}
         for spec in DEMO_USERS:
@@ -84,6 +102,19 @@ def seed_demo(
     return DemoWorld(organization=org, users=tokens)
 
 
+def _claim(q: AuthzQuerier) -> None:
+    """Go on only in a database this demo seeded before, or an empty one (then mark it)."""
+    try:
+        q.get_demo_seed()
+        return
+    except NotFoundError:
+        pass
+    present = q.get_data_presence()
+    if present.has_users or present.has_organizations or present.has_model_configs:
+        raise DemoRefusedError(REFUSED)
+    q.insert_demo_seed()
+
+
 def _organization(q: AuthzQuerier) -> Organization:
     try:
         return q.get_default_organization()
@@ -96,7 +127,8 @@ def _organization(q: AuthzQuerier) -> Organization:
 def _user(q: AuthzQuerier, spec: DemoUserSpec, org: Organization) -> User:
     email = f"{spec.username}@{DEMO_EMAIL_DOMAIN}"
     try:
-        user = q.get_user_by_email_or_username(email=email, username=spec.username)
+        # By email only: a user someone created later under a demo username is not a demo user.
+        user = q.get_user_by_email_or_username(email=email, username=email)
     except NotFoundError:
         user = q.insert_user(
             id=uuid.uuid4(),
@@ -171,12 +203,13 @@ def _exchange(
         output_tokens=0,
         total_cost_micros=0,
     )
-    q.insert_chat_message(
-        chat_id=chat.id,
-        role=ChatMessageRole.ASSISTANT,
-        content={"text": f"Here is a plan ({config.display_name})."},
-        model_config_id=config.id,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_cost_micros=cost_micros,
-    )
+    with as_chatd():  # usage is recorded by the system that ran the model, nobody else
+        q.insert_chat_message(
+            chat_id=chat.id,
+            role=ChatMessageRole.ASSISTANT,
+            content={"text": f"Here is a plan ({config.display_name})."},
+            model_config_id=config.id,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_cost_micros=cost_micros,
+        )

@@ -11,13 +11,28 @@ from datetime import datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from querier.generated.models import (
     ChatFile,
     ChatMessageRole,
     ChatStatus,
     UserStatus,
+)
+from server.validation import (
+    EMAIL_RULE,
+    ORG_NAME_RULE,
+    USERNAME_RULE,
+    check_email,
+    check_org_name,
+    check_username,
 )
 
 MAX_BIGINT = 2**63 - 1
@@ -57,13 +72,10 @@ Text = Annotated[str, AfterValidator(_storable_text)]
 Title = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 Name = Annotated[Text, StringConstraints(min_length=1, max_length=128)]
 RoleName = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
-Email = Annotated[Text, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Username = Annotated[
-    Text, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-]
-OrgName = Annotated[
-    Text, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
-]
+# One rule each, shared with the CLI (server.validation): same acceptance, same message.
+Email = Annotated[Text, AfterValidator(check_email), Field(description=f"Email: {EMAIL_RULE}.")]
+Username = Annotated[Text, AfterValidator(check_username), Field(description=USERNAME_RULE)]
+OrgName = Annotated[Text, AfterValidator(check_org_name), Field(description=ORG_NAME_RULE)]
 Count = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
 JsonContent = Annotated[Any, AfterValidator(_storable_json)]
 
@@ -110,13 +122,28 @@ class ChatResponse(ResponseBody):
     updated_at: datetime
 
 
+USAGE_FIELDS = ("input_tokens", "output_tokens", "total_cost_micros")
+USAGE_REFUSED = (
+    "token counts and cost are recorded by the system that ran the model; clients cannot set "
+    "them (input_tokens, output_tokens, total_cost_micros)"
+)
+
+
 class MessageCreateRequest(RequestBody):
+    """A client's message. Usage fields are refused with a 422 that says why (not ignored)."""
+
     role: ChatMessageRole = ChatMessageRole.USER
     content: JsonContent
-    model_config_id: UUID | None = None
-    input_tokens: Count = 0
-    output_tokens: Count = 0
-    total_cost_micros: Count = 0
+    model_config_id: UUID | None = Field(
+        default=None, description="A model config the caller may read (else 404, as if missing)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_usage(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(key in data for key in USAGE_FIELDS):
+            raise ValueError(USAGE_REFUSED)
+        return data
 
 
 class MessageResponse(ResponseBody):
@@ -272,3 +299,16 @@ class MemberResponse(ResponseBody):
     organization_id: UUID
     roles: list[str] = Field(description="Org roles as stored (`organization-member` is implied).")
     created_at: datetime
+
+
+# --- API keys ------------------------------------------------------------------------------------
+
+
+class ApiKeyResponse(ResponseBody):
+    """A key's metadata. Never its secret (not stored) or its hash."""
+
+    id: str
+    user_id: UUID
+    created_at: datetime
+    expires_at: datetime
+    last_used: datetime

@@ -40,6 +40,12 @@ from authz import (
     roles,
 )
 from querier.dbauthz.context import current_actor
+from querier.dbauthz.guards import (
+    locked_target,
+    references_hidden,
+    refuse_losing_last_owner,
+    refuse_usage_from_non_chatd,
+)
 from querier.generated.models import (
     ApiKey,
     Chat,
@@ -48,10 +54,12 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    DemoSeed,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetDataPresenceRow,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -97,6 +105,9 @@ COST_CHAT_COLUMNS = FilterColumns(
 )
 """The cost queries join chats as `c`: aggregates only cover chats the reader may read."""
 USER_COLUMNS = FilterColumns(owner=_uuid_column("users.id"), org=None, id=_uuid_column("users.id"))
+ORGANIZATION_COLUMNS = FilterColumns(
+    owner=None, org=_uuid_column("organizations.id"), id=_uuid_column("organizations.id")
+)
 
 
 class RoleAssignmentError(NotAuthorizedError):
@@ -319,25 +330,49 @@ class AuthzQuerier:
 
     def update_user_roles(self, *, granted_roles: tuple[str, ...], id: UUID) -> User:
         # The row stays locked until the transaction ends, so the roles the change is computed
-        # from cannot be changed by a concurrent request and then silently written back.
-        user = self.get_user_by_id_for_update(id=id)
+        # from cannot be changed by a concurrent request and then silently written back; the
+        # owners' rows are locked with it, so the last owner cannot be demoted concurrently.
+        locked, user = self._lock_user_and_owners(id)
         stored, changed = self._check_role_changes(user.rbac_roles, granted_roles, None)
         if stored == user.rbac_roles:
             return user  # nothing to write: no write without a decision to make it
         if not changed:
             # Only a clean-up (order, implied or corrupt names): still an edit of the user.
             self._check(Action.UPDATE, user.rbac_object())
+        refuse_losing_last_owner(locked, user, new_roles=stored, new_status=user.status)
         return self._inner.update_user_roles(granted_roles=stored, id=id)
+
+    def _lock_user_and_owners(self, id: UUID) -> tuple[list[User], User]:
+        """Lock the user and every owner able to act (one statement, id order); read the user."""
+        actor = current_actor()
+        locked = self._inner.get_user_and_owners_for_update(id=id)
+        user = locked_target(locked, id, "GetUserAndOwnersForUpdate")
+        self._authorize(actor, Action.READ, user.rbac_object())
+        return locked, user
+
+    def get_user_and_owners_for_update(self, *, id: UUID) -> list[User]:
+        """Rows of other users (every owner): for the system only; methods use `_inner`."""
+        return self._guard(
+            Action.READ,
+            resources.SYSTEM,
+            lambda: self._inner.get_user_and_owners_for_update(id=id),
+        )
 
     def get_user_by_id_for_update(self, *, id: UUID) -> User:
         return self._fetch(lambda: self._inner.get_user_by_id_for_update(id=id))
 
     def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
-        return self._mutate(
-            Action.UPDATE,
-            lambda: self._inner.get_user_by_id(id=id),
-            lambda: self._inner.update_user_status(status=status, id=id),
-        )
+        """Needs `update` on the user; never suspends the last owner able to act.
+
+        A user object is determined by its id, so the permission is checked before any row is
+        locked: a caller without it cannot hold up the owners' rows even for a moment.
+        """
+        self._check(Action.UPDATE, resources.user_object(id))
+        locked, user = self._lock_user_and_owners(id)
+        if user.status is status:
+            return user
+        refuse_losing_last_owner(locked, user, new_roles=user.rbac_roles, new_status=status)
+        return self._inner.update_user_status(status=status, id=id)
 
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         return self._guard(
@@ -375,6 +410,14 @@ class AuthzQuerier:
             lambda: self._inner.delete_api_key(id=id),
         )
 
+    def get_api_keys_by_user_id(self, *, user_id: UUID) -> list[ApiKey]:
+        """Every key of one user: read on that user's keys (they all share the owner)."""
+        return self._guard(
+            Action.READ,
+            resources.API_KEY.with_owner(user_id),
+            lambda: self._inner.get_api_keys_by_user_id(user_id=user_id),
+        )
+
     # --- organizations and members -------------------------------------------------------------
 
     def insert_organization(
@@ -393,14 +436,41 @@ class AuthzQuerier:
     def get_default_organization(self) -> Organization:
         return self._fetch(self._inner.get_default_organization)
 
+    def get_organization_by_name(self, *, name: str) -> Organization:
+        return self._fetch(lambda: self._inner.get_organization_by_name(name=name))
+
+    def get_organizations(
+        self,
+        *,
+        after_name: str | None = None,
+        page_limit: int,
+        authorize_filter: ColumnElement[bool] | None = None,
+    ) -> list[Organization]:
+        return self._list(
+            "organization",
+            ORGANIZATION_COLUMNS,
+            authorize_filter,
+            lambda f: self._inner.get_organizations(
+                after_name=after_name, page_limit=page_limit, authorize_filter=f
+            ),
+        )
+
     def insert_organization_member(
         self, *, user_id: UUID, organization_id: UUID, roles: tuple[str, ...]
     ) -> OrganizationMember:
+        """Also: the user and the organization must be readable, or they count as missing.
+
+        Both objects are fully determined by their ids, so no fetch is needed to decide; a
+        missing row (the foreign key) and an unreadable one give the same error.
+        """
         self._check(Action.CREATE, member_object(organization_id))
         stored, _ = self._check_role_changes((), roles, organization_id)
-        return self._inner.insert_organization_member(
-            user_id=user_id, organization_id=organization_id, roles=stored
-        )
+        with references_hidden("InsertOrganizationMember"):
+            self._check(Action.READ, resources.user_object(user_id))
+            self._check(Action.READ, organization_object(organization_id))
+            return self._inner.insert_organization_member(
+                user_id=user_id, organization_id=organization_id, roles=stored
+            )
 
     def get_organization_member(
         self, *, organization_id: UUID, user_id: UUID
@@ -533,10 +603,16 @@ class AuthzQuerier:
         output_tokens: int,
         total_cost_micros: int,
     ) -> ChatMessage:
-        return self._on_chat(
-            Action.UPDATE,
-            chat_id,
-            lambda: self._inner.insert_chat_message(
+        """Checked as the chat; only `chatd` records usage; the model config must be usable."""
+        actor = current_actor()
+        chat = self._inner.get_chat(id=chat_id)
+        self._authorize(actor, Action.UPDATE, chat.rbac_object())
+        refuse_usage_from_non_chatd(actor, input_tokens, output_tokens, total_cost_micros)
+        with references_hidden("InsertChatMessage"):
+            if model_config_id is not None:
+                # Model configs are readable by whoever may use chats (see `_chat_user_guard`).
+                self._authorize(actor, Action.READ, resources.CHAT.with_owner(actor.id))
+            return self._inner.insert_chat_message(
                 chat_id=chat_id,
                 created_by=created_by,
                 role=role,
@@ -545,8 +621,7 @@ class AuthzQuerier:
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
                 total_cost_micros=total_cost_micros,
-            ),
-        )
+            )
 
     def get_chat_messages(
         self, *, chat_id: UUID, after_id: int, page_limit: int
@@ -722,6 +797,17 @@ class AuthzQuerier:
             resources.CHAT_MODEL_CONFIG.with_id(id),
             lambda: self._inner.delete_chat_model_config(id=id),
         )
+
+    # --- demo seeding (system only: it looks at every table) -----------------------------------
+
+    def get_demo_seed(self) -> DemoSeed:
+        return self._guard(Action.READ, resources.SYSTEM, self._inner.get_demo_seed)
+
+    def insert_demo_seed(self) -> DemoSeed:
+        return self._guard(Action.CREATE, resources.SYSTEM, self._inner.insert_demo_seed)
+
+    def get_data_presence(self) -> GetDataPresenceRow:
+        return self._guard(Action.READ, resources.SYSTEM, self._inner.get_data_presence)
 
 
 def _is_builtin(name: str) -> bool:

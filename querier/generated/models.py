@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeAlias
 from uuid import UUID
 
@@ -22,10 +23,12 @@ __all__ = [
     "ChatMessageRole",
     "ChatModelConfig",
     "ChatStatus",
+    "DemoSeed",
     "GetAuthorizationUserRolesRow",
     "GetChatCostPerChatRow",
     "GetChatCostPerModelRow",
     "GetChatCostSummaryRow",
+    "GetDataPresenceRow",
     "JsonValue",
     "Organization",
     "OrganizationMember",
@@ -151,6 +154,14 @@ class Chat:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoSeed:
+    """A row of `demo_seeds`."""
+
+    id: bool
+    seeded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OrganizationMember:
     """A row of `organization_members`."""
 
@@ -218,9 +229,9 @@ class GetChatCostPerChatRow:
 
     chat_id: UUID
     title: str
-    total_cost_micros: int
-    total_input_tokens: int
-    total_output_tokens: int
+    total_cost_micros: Decimal
+    total_input_tokens: Decimal
+    total_output_tokens: Decimal
     message_count: int
 
 
@@ -232,9 +243,9 @@ class GetChatCostPerModelRow:
     provider: str
     model: str
     display_name: str
-    total_cost_micros: int
-    total_input_tokens: int
-    total_output_tokens: int
+    total_cost_micros: Decimal
+    total_input_tokens: Decimal
+    total_output_tokens: Decimal
     message_count: int
 
 
@@ -242,7 +253,16 @@ class GetChatCostPerModelRow:
 class GetChatCostSummaryRow:
     """A row of GetChatCostSummary."""
 
-    total_cost_micros: int
-    total_input_tokens: int
-    total_output_tokens: int
+    total_cost_micros: Decimal
+    total_input_tokens: Decimal
+    total_output_tokens: Decimal
     message_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class GetDataPresenceRow:
+    """A row of GetDataPresence."""
+
+    has_users: bool
+    has_organizations: bool
+    has_model_configs: bool

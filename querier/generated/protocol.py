@@ -21,10 +21,12 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    DemoSeed,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetDataPresenceRow,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -39,6 +41,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "delete_chat_model_config",
     "delete_organization_member",
     "get_api_key_by_id",
+    "get_api_keys_by_user_id",
     "get_authorization_user_roles",
     "get_chat",
     "get_chat_cost_per_chat",
@@ -50,12 +53,17 @@ QUERY_METHODS: tuple[str, ...] = (
     "get_chat_model_config",
     "get_chat_model_configs",
     "get_chats",
+    "get_data_presence",
     "get_default_chat_model_config",
     "get_default_organization",
+    "get_demo_seed",
     "get_organization_by_id",
+    "get_organization_by_name",
     "get_organization_member",
     "get_organization_member_for_update",
     "get_organization_members",
+    "get_organizations",
+    "get_user_and_owners_for_update",
     "get_user_by_email_or_username",
     "get_user_by_id",
     "get_user_by_id_for_update",
@@ -65,6 +73,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "insert_chat_file",
     "insert_chat_message",
     "insert_chat_model_config",
+    "insert_demo_seed",
     "insert_organization",
     "insert_organization_member",
     "insert_user",
@@ -86,6 +95,7 @@ FILTERED_METHODS: frozenset[str] = frozenset(
         "get_chat_cost_per_model",
         "get_chat_cost_summary",
         "get_chats",
+        "get_organizations",
         "get_users",
     }
 )
@@ -123,6 +133,11 @@ class Querier(Protocol):
     def get_api_key_by_id(self, *, id: str) -> ApiKey:
         """`GetAPIKeyByID` (:one).
         Raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_api_keys_by_user_id(self, *, user_id: UUID) -> list[ApiKey]:
+        """`GetAPIKeysByUserID` (:many).
+        A user's keys, oldest first (callers show metadata only, never the hash)."""
         ...
 
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
@@ -172,6 +187,8 @@ class Querier(Protocol):
     ) -> GetChatCostSummaryRow:
         """`GetChatCostSummary` (:one).
         Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
+        Sums are numeric, never bigint: stored values are each within bigint, their sum need not be,
+        and a read must never fail because of what is stored.
         The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
         owner's chats in an organization it has left.
         Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
@@ -219,6 +236,12 @@ class Querier(Protocol):
         Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
         ...
 
+    def get_data_presence(self) -> GetDataPresenceRow:
+        """`GetDataPresence` (:one).
+        Whether anything the demo would write next to already exists.
+        Raises `NotFoundError` when no row matches."""
+        ...
+
     def get_default_chat_model_config(self) -> ChatModelConfig:
         """`GetDefaultChatModelConfig` (:one).
         Raises `NotFoundError` when no row matches."""
@@ -229,8 +252,19 @@ class Querier(Protocol):
         Raises `NotFoundError` when no row matches."""
         ...
 
+    def get_demo_seed(self) -> DemoSeed:
+        """`GetDemoSeed` (:one).
+        Present only in a database that `serve --demo` seeded itself.
+        Raises `NotFoundError` when no row matches."""
+        ...
+
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
+        Raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_organization_by_name(self, *, name: str) -> Organization:
+        """`GetOrganizationByName` (:one).
         Raises `NotFoundError` when no row matches."""
         ...
 
@@ -251,6 +285,28 @@ class Querier(Protocol):
 
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
         """`GetOrganizationMembers` (:many)."""
+        ...
+
+    def get_organizations(
+        self,
+        *,
+        after_name: str | None = None,
+        page_limit: int,
+        authorize_filter: ColumnElement[bool] | None = None,
+    ) -> list[Organization]:
+        """`GetOrganizations` (:many).
+        By name; after_name is the last name of the previous page (a name, not an id: comparing
+        against it reveals nothing about rows the reader cannot see).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        ...
+
+    def get_user_and_owners_for_update(self, *, id: UUID) -> list[User]:
+        """`GetUserAndOwnersForUpdate` (:many).
+        Locks the user's row and every owner that can still act (not suspended), in id order, until
+        the transaction ends. Every role or status change takes its locks here, in one statement and
+        in one order, so two of them never deadlock, and a change that would leave no owner able to
+        act is decided on rows that cannot change underneath it (READ COMMITTED re-checks a row it
+        waited for: an owner demoted meanwhile drops out of the result)."""
         ...
 
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
@@ -347,6 +403,12 @@ class Querier(Protocol):
         context_limit: int,
     ) -> ChatModelConfig:
         """`InsertChatModelConfig` (:one).
+        Raises `NotFoundError` when no row matches."""
+        ...
+
+    def insert_demo_seed(self) -> DemoSeed:
+        """`InsertDemoSeed` (:one).
+        Idempotent: a second seed keeps the first one's time.
         Raises `NotFoundError` when no row matches."""
         ...
 

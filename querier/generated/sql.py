@@ -24,10 +24,12 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    DemoSeed,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetDataPresenceRow,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -42,27 +44,35 @@ DELETE_CHAT = "DELETE FROM chats WHERE id = %(id)s"
 DELETE_CHAT_MODEL_CONFIG = "DELETE FROM chat_model_configs WHERE id = %(id)s"
 DELETE_ORGANIZATION_MEMBER = "DELETE FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
 GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE id = %(id)s"
+GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id"
 GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles\nFROM users u\nWHERE u.id = %(user_id)s"
 GET_CHAT = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats WHERE id = %(id)s"
-GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::bigint AS total_cost_micros,\n    sum(m.input_tokens)::bigint AS total_input_tokens,\n    sum(m.output_tokens)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
-GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::bigint AS total_cost_micros,\n    sum(m.input_tokens)::bigint AS total_input_tokens,\n    sum(m.output_tokens)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
-GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::bigint AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::bigint AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter"
+GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
+GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
+GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::numeric AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::numeric AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter"
 GET_CHAT_FILE = "SELECT id, owner_id, organization_id, name, mimetype, data, created_at FROM chat_files WHERE id = %(id)s"
 GET_CHAT_MESSAGE = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages WHERE chat_id = %(chat_id)s AND id = %(id)s"
 GET_CHAT_MESSAGES = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages\nWHERE chat_id = %(chat_id)s AND NOT deleted AND id > %(after_id)s::bigint\nORDER BY id\nLIMIT %(page_limit)s::integer"
 GET_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE id = %(id)s"
 GET_CHAT_MODEL_CONFIGS = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs\nWHERE (NOT %(enabled_only)s::boolean OR enabled)\nORDER BY is_default DESC, provider, model, id"
 GET_CHATS = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats\nWHERE\n    (%(owner_id)s::uuid IS NULL OR owner_id = %(owner_id)s::uuid)\n    AND (%(archived)s::boolean IS NULL OR archived = %(archived)s::boolean)\n    AND (%(after_id)s::uuid IS NULL\n         OR (created_at, id) < (SELECT c.created_at, c.id FROM chats c WHERE c.id = %(after_id)s::uuid))\n    -- @authorize_filter\nORDER BY created_at DESC, id DESC\nLIMIT %(page_limit)s::integer"
+GET_DATA_PRESENCE = "SELECT\n    EXISTS (SELECT 1 FROM users) AS has_users,\n    EXISTS (SELECT 1 FROM organizations) AS has_organizations,\n    EXISTS (SELECT 1 FROM chat_model_configs) AS has_model_configs"
 GET_DEFAULT_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE is_default"
 GET_DEFAULT_ORGANIZATION = (
     "SELECT id, name, display_name, is_default, created_at FROM organizations WHERE is_default"
 )
+GET_DEMO_SEED = "SELECT id, seeded_at FROM demo_seeds"
 GET_ORGANIZATION_BY_ID = (
     "SELECT id, name, display_name, is_default, created_at FROM organizations WHERE id = %(id)s"
+)
+GET_ORGANIZATION_BY_NAME = (
+    "SELECT id, name, display_name, is_default, created_at FROM organizations WHERE name = %(name)s"
 )
 GET_ORGANIZATION_MEMBER = "SELECT user_id, organization_id, roles, created_at FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
 GET_ORGANIZATION_MEMBER_FOR_UPDATE = "SELECT user_id, organization_id, roles, created_at FROM organization_members\nWHERE organization_id = %(organization_id)s AND user_id = %(user_id)s\nFOR UPDATE"
 GET_ORGANIZATION_MEMBERS = "SELECT user_id, organization_id, roles, created_at FROM organization_members\nWHERE organization_id = %(organization_id)s\nORDER BY created_at, user_id"
+GET_ORGANIZATIONS = "SELECT id, name, display_name, is_default, created_at FROM organizations\nWHERE (%(after_name)s::text IS NULL OR name > %(after_name)s::text)\n    -- @authorize_filter\nORDER BY name\nLIMIT %(page_limit)s::integer"
+GET_USER_AND_OWNERS_FOR_UPDATE = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users\nWHERE id = %(id)s OR (status <> 'suspended' AND rbac_roles @> ARRAY['owner']::text[])\nORDER BY id\nFOR NO KEY UPDATE"
 GET_USER_BY_EMAIL_OR_USERNAME = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users\nWHERE lower(email) = lower(%(email)s::text) OR lower(username) = lower(%(username)s::text)\nLIMIT 1"
 GET_USER_BY_ID = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s"
 GET_USER_BY_ID_FOR_UPDATE = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s FOR UPDATE"
@@ -72,6 +82,7 @@ INSERT_CHAT = "INSERT INTO chats (id, owner_id, organization_id, title, status, 
 INSERT_CHAT_FILE = "INSERT INTO chat_files (id, owner_id, organization_id, name, mimetype, data)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(name)s, %(mimetype)s, %(data)s)\nRETURNING id, owner_id, organization_id, name, mimetype, data, created_at"
 INSERT_CHAT_MESSAGE = "INSERT INTO chat_messages (\n    chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens,\n    total_cost_micros\n) VALUES (\n    %(chat_id)s, %(created_by)s, %(role)s, %(content)s, %(model_config_id)s, %(input_tokens)s,\n    %(output_tokens)s, %(total_cost_micros)s\n)\nRETURNING id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at"
 INSERT_CHAT_MODEL_CONFIG = "INSERT INTO chat_model_configs (id, provider, model, display_name, enabled, is_default, context_limit)\nVALUES (%(id)s, %(provider)s, %(model)s, %(display_name)s, %(enabled)s, %(is_default)s, %(context_limit)s)\nRETURNING id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at"
+INSERT_DEMO_SEED = "INSERT INTO demo_seeds DEFAULT VALUES\nON CONFLICT (id) DO UPDATE SET seeded_at = demo_seeds.seeded_at\nRETURNING id, seeded_at"
 INSERT_ORGANIZATION = "INSERT INTO organizations (id, name, display_name, is_default)\nVALUES (%(id)s, %(name)s, %(display_name)s, %(is_default)s)\nRETURNING id, name, display_name, is_default, created_at"
 INSERT_ORGANIZATION_MEMBER = "INSERT INTO organization_members (user_id, organization_id, roles)\nVALUES (%(user_id)s, %(organization_id)s, %(roles)s::text[])\nRETURNING user_id, organization_id, roles, created_at"
 INSERT_USER = "INSERT INTO users (id, email, username, rbac_roles, status)\nVALUES (%(id)s, %(email)s, %(username)s, %(rbac_roles)s::text[], %(status)s)\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
@@ -108,6 +119,10 @@ def _chat_model_config(r: Sequence[Any]) -> ChatModelConfig:
     return ChatModelConfig(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
 
 
+def _demo_seed(r: Sequence[Any]) -> DemoSeed:
+    return DemoSeed(r[0], r[1])
+
+
 def _get_authorization_user_roles_row(r: Sequence[Any]) -> GetAuthorizationUserRolesRow:
     return GetAuthorizationUserRolesRow(r[0], r[1], UserStatus(r[2]), tuple(r[3]), tuple(r[4]))
 
@@ -122,6 +137,10 @@ def _get_chat_cost_per_model_row(r: Sequence[Any]) -> GetChatCostPerModelRow:
 
 def _get_chat_cost_summary_row(r: Sequence[Any]) -> GetChatCostSummaryRow:
     return GetChatCostSummaryRow(r[0], r[1], r[2], r[3])
+
+
+def _get_data_presence_row(r: Sequence[Any]) -> GetDataPresenceRow:
+    return GetDataPresenceRow(r[0], r[1], r[2])
 
 
 def _organization(r: Sequence[Any]) -> Organization:
@@ -195,6 +214,12 @@ class SqlQuerier:
             first_row(execute(self._conn, sql, params, "GetAPIKeyByID"), "GetAPIKeyByID")
         )
 
+    def get_api_keys_by_user_id(self, *, user_id: UUID) -> list[ApiKey]:
+        """`GetAPIKeysByUserID` (:many).
+        A user's keys, oldest first (callers show metadata only, never the hash)."""
+        sql, params = GET_API_KEYS_BY_USER_ID, dict[str, Any]({"user_id": user_id})
+        return [_api_key(r) for r in execute(self._conn, sql, params, "GetAPIKeysByUserID")]
+
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
@@ -267,6 +292,8 @@ class SqlQuerier:
     ) -> GetChatCostSummaryRow:
         """`GetChatCostSummary` (:one).
         Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
+        Sums are numeric, never bigint: stored values are each within bigint, their sum need not be,
+        and a read must never fail because of what is stored.
         The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
         owner's chats in an organization it has left.
         Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
@@ -347,6 +374,15 @@ class SqlQuerier:
         )
         return [_chat(r) for r in execute(self._conn, sql, params, "GetChats")]
 
+    def get_data_presence(self) -> GetDataPresenceRow:
+        """`GetDataPresence` (:one).
+        Whether anything the demo would write next to already exists.
+        Raises `NotFoundError` when no row matches."""
+        sql, params = GET_DATA_PRESENCE, dict[str, Any]({})
+        return _get_data_presence_row(
+            first_row(execute(self._conn, sql, params, "GetDataPresence"), "GetDataPresence")
+        )
+
     def get_default_chat_model_config(self) -> ChatModelConfig:
         """`GetDefaultChatModelConfig` (:one).
         Raises `NotFoundError` when no row matches."""
@@ -368,6 +404,13 @@ class SqlQuerier:
             )
         )
 
+    def get_demo_seed(self) -> DemoSeed:
+        """`GetDemoSeed` (:one).
+        Present only in a database that `serve --demo` seeded itself.
+        Raises `NotFoundError` when no row matches."""
+        sql, params = GET_DEMO_SEED, dict[str, Any]({})
+        return _demo_seed(first_row(execute(self._conn, sql, params, "GetDemoSeed"), "GetDemoSeed"))
+
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
         Raises `NotFoundError` when no row matches."""
@@ -375,6 +418,16 @@ class SqlQuerier:
         return _organization(
             first_row(
                 execute(self._conn, sql, params, "GetOrganizationByID"), "GetOrganizationByID"
+            )
+        )
+
+    def get_organization_by_name(self, *, name: str) -> Organization:
+        """`GetOrganizationByName` (:one).
+        Raises `NotFoundError` when no row matches."""
+        sql, params = GET_ORGANIZATION_BY_NAME, dict[str, Any]({"name": name})
+        return _organization(
+            first_row(
+                execute(self._conn, sql, params, "GetOrganizationByName"), "GetOrganizationByName"
             )
         )
 
@@ -417,6 +470,35 @@ class SqlQuerier:
             _organization_member(r)
             for r in execute(self._conn, sql, params, "GetOrganizationMembers")
         ]
+
+    def get_organizations(
+        self,
+        *,
+        after_name: str | None = None,
+        page_limit: int,
+        authorize_filter: ColumnElement[bool] | None = None,
+    ) -> list[Organization]:
+        """`GetOrganizations` (:many).
+        By name; after_name is the last name of the previous page (a name, not an id: comparing
+        against it reveals nothing about rows the reader cannot see).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        sql, params = with_filter(
+            GET_ORGANIZATIONS,
+            {"after_name": after_name, "page_limit": page_limit},
+            authorize_filter,
+            "GetOrganizations",
+        )
+        return [_organization(r) for r in execute(self._conn, sql, params, "GetOrganizations")]
+
+    def get_user_and_owners_for_update(self, *, id: UUID) -> list[User]:
+        """`GetUserAndOwnersForUpdate` (:many).
+        Locks the user's row and every owner that can still act (not suspended), in id order, until
+        the transaction ends. Every role or status change takes its locks here, in one statement and
+        in one order, so two of them never deadlock, and a change that would leave no owner able to
+        act is decided on rows that cannot change underneath it (READ COMMITTED re-checks a row it
+        waited for: an owner demoted meanwhile drops out of the result)."""
+        sql, params = GET_USER_AND_OWNERS_FOR_UPDATE, dict[str, Any]({"id": id})
+        return [_user(r) for r in execute(self._conn, sql, params, "GetUserAndOwnersForUpdate")]
 
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
         """`GetUserByEmailOrUsername` (:one).
@@ -612,6 +694,15 @@ class SqlQuerier:
             first_row(
                 execute(self._conn, sql, params, "InsertChatModelConfig"), "InsertChatModelConfig"
             )
+        )
+
+    def insert_demo_seed(self) -> DemoSeed:
+        """`InsertDemoSeed` (:one).
+        Idempotent: a second seed keeps the first one's time.
+        Raises `NotFoundError` when no row matches."""
+        sql, params = INSERT_DEMO_SEED, dict[str, Any]({})
+        return _demo_seed(
+            first_row(execute(self._conn, sql, params, "InsertDemoSeed"), "InsertDemoSeed")
         )
 
     def insert_organization(

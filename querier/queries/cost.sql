@@ -1,11 +1,13 @@
 -- name: GetChatCostSummary :one
 -- Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
+-- Sums are numeric, never bigint: stored values are each within bigint, their sum need not be,
+-- and a read must never fail because of what is stored.
 -- The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
 -- owner's chats in an organization it has left.
 SELECT
-    coalesce(sum(m.total_cost_micros), 0)::bigint AS total_cost_micros,
-    coalesce(sum(m.input_tokens), 0)::bigint AS total_input_tokens,
-    coalesce(sum(m.output_tokens), 0)::bigint AS total_output_tokens,
+    coalesce(sum(m.total_cost_micros), 0)::numeric AS total_cost_micros,
+    coalesce(sum(m.input_tokens), 0)::numeric AS total_input_tokens,
+    coalesce(sum(m.output_tokens), 0)::numeric AS total_output_tokens,
     count(m.id)::bigint AS message_count
 FROM chat_messages m
 JOIN chats c ON c.id = m.chat_id
@@ -24,9 +26,9 @@ SELECT
     coalesce(mc.provider, '')::text AS provider,
     coalesce(mc.model, '')::text AS model,
     coalesce(mc.display_name, '')::text AS display_name,
-    sum(m.total_cost_micros)::bigint AS total_cost_micros,
-    sum(m.input_tokens)::bigint AS total_input_tokens,
-    sum(m.output_tokens)::bigint AS total_output_tokens,
+    sum(m.total_cost_micros)::numeric AS total_cost_micros,
+    sum(m.input_tokens)::numeric AS total_input_tokens,
+    sum(m.output_tokens)::numeric AS total_output_tokens,
     count(m.id)::bigint AS message_count
 FROM chat_messages m
 JOIN chats c ON c.id = m.chat_id
@@ -44,9 +46,9 @@ ORDER BY total_cost_micros DESC, m.model_config_id;
 SELECT
     c.id AS chat_id,
     c.title,
-    sum(m.total_cost_micros)::bigint AS total_cost_micros,
-    sum(m.input_tokens)::bigint AS total_input_tokens,
-    sum(m.output_tokens)::bigint AS total_output_tokens,
+    sum(m.total_cost_micros)::numeric AS total_cost_micros,
+    sum(m.input_tokens)::numeric AS total_input_tokens,
+    sum(m.output_tokens)::numeric AS total_output_tokens,
     count(m.id)::bigint AS message_count
 FROM chat_messages m
 JOIN chats c ON c.id = m.chat_id

@@ -54,3 +54,14 @@ SELECT
     )::text[] AS org_roles
 FROM users u
 WHERE u.id = @user_id;
+
+-- name: GetUserAndOwnersForUpdate :many
+-- Locks the user's row and every owner that can still act (not suspended), in id order, until
+-- the transaction ends. Every role or status change takes its locks here, in one statement and
+-- in one order, so two of them never deadlock, and a change that would leave no owner able to
+-- act is decided on rows that cannot change underneath it (READ COMMITTED re-checks a row it
+-- waited for: an owner demoted meanwhile drops out of the result).
+SELECT * FROM users
+WHERE id = @id OR (status <> 'suspended' AND rbac_roles @> ARRAY['owner']::text[])
+ORDER BY id
+FOR NO KEY UPDATE;

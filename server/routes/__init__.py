@@ -6,7 +6,16 @@ under `/api/v2/chats/<word>` come before the chats router.
 
 from fastapi import APIRouter
 
-from server.routes import chats, cost, files, messages, model_configs, organizations, users
+from server.routes import (
+    chats,
+    cost,
+    files,
+    keys,
+    messages,
+    model_configs,
+    organizations,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     model_configs.router,
@@ -15,5 +24,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     messages.router,
     chats.router,
     users.router,
+    keys.router,
     organizations.router,
 )

@@ -42,9 +42,10 @@ def cost_summary(
         user_id=owner_id,
         start_date=start,
         end_date=end,
-        total_cost_micros=summary.total_cost_micros,
-        total_input_tokens=summary.total_input_tokens,
-        total_output_tokens=summary.total_output_tokens,
+        # Sums are exact integers of any size (numeric in SQL): never an overflow on a read.
+        total_cost_micros=int(summary.total_cost_micros),
+        total_input_tokens=int(summary.total_input_tokens),
+        total_output_tokens=int(summary.total_output_tokens),
         message_count=summary.message_count,
         by_model=[CostPerModel.of(row) for row in per_model],
         by_chat=[CostPerChat.of(row) for row in per_chat],

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/api/v2/chats", tags=["messages"])
 def post_message(ctx: Ctx, chat_id: UUID, body: MessageCreateRequest) -> MessageResponse:
     """Append a message (404 if the chat is unreadable, 403 if the caller may only read it).
 
-    An unknown `model_config_id` is refused by its foreign key (400).
+    A `model_config_id` the caller may not read answers exactly like a missing one (404).
+    Token counts and cost are not accepted here (422): only the system records usage.
     """
     with ctx.transaction() as q:
         readable_chat(q, chat_id)
@@ -29,9 +30,9 @@ def post_message(ctx: Ctx, chat_id: UUID, body: MessageCreateRequest) -> Message
             role=body.role,
             content=body.content,
             model_config_id=body.model_config_id,
-            input_tokens=body.input_tokens,
-            output_tokens=body.output_tokens,
-            total_cost_micros=body.total_cost_micros,
+            input_tokens=0,
+            output_tokens=0,
+            total_cost_micros=0,
         )
     return MessageResponse.of(message)
 

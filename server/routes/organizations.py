@@ -1,16 +1,27 @@
-"""Organizations and their members."""
+"""Organizations and their members.
+
+Who may add whom: adding a member needs `create` on the organization's members, **and** the
+organization and the user must both be ones the caller may read — otherwise the answer is the
+same 404 as for a missing id, so a member id cannot be used to probe for users or
+organizations. Owners add any user to any organization; user-admins add any user to the
+organizations they can read (those they belong to); organization admins add only users they can
+read (themselves, with the built-in roles) and change the roles of existing members.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
+from querier.dbauthz import AuthzQuerier
 from querier.errors import NotFoundError
+from querier.generated.models import Organization
 from server.context import Ctx
 from server.errors import read_or_404
-from server.routes.common import UserPath
+from server.routes.common import PageLimit, UserPath
 from server.schemas import (
     MemberResponse,
     OrganizationCreateRequest,
@@ -19,6 +30,26 @@ from server.schemas import (
 )
 
 router = APIRouter(prefix="/api/v2/organizations", tags=["organizations"])
+
+AfterName = Annotated[
+    str | None,
+    Query(max_length=64, pattern=r"^[a-z0-9-]*$", description="The last name of the last page."),
+]
+
+
+def readable_organization(q: AuthzQuerier, org_id: UUID) -> Organization:
+    """The organization, or 404 whether it is missing or merely unreadable."""
+    return read_or_404(lambda: q.get_organization_by_id(id=org_id))
+
+
+@router.get("")
+def list_organizations(
+    ctx: Ctx, after_name: AfterName = None, limit: PageLimit = 50
+) -> list[OrganizationResponse]:
+    """The organizations the caller may read, by name (`after_name`: the last name seen)."""
+    with ctx.transaction() as q:
+        orgs = q.get_organizations(after_name=after_name, page_limit=limit)
+    return [OrganizationResponse.of(o) for o in orgs]
 
 
 @router.post("", status_code=201, responses={403: {"description": "Only site owners may."}})
@@ -33,12 +64,15 @@ def create_organization(ctx: Ctx, body: OrganizationCreateRequest) -> Organizati
 @router.get("/{org_id}")
 def get_organization(ctx: Ctx, org_id: UUID) -> OrganizationResponse:
     with ctx.transaction() as q:
-        return OrganizationResponse.of(read_or_404(lambda: q.get_organization_by_id(id=org_id)))
+        return OrganizationResponse.of(readable_organization(q, org_id))
 
 
 @router.get("/{org_id}/members")
 def list_members(ctx: Ctx, org_id: UUID) -> list[MemberResponse]:
+    """404 for an organization the caller may not read, even one whose members it may list
+    (a user-admin): otherwise `[]` vs a list would tell which organization ids exist."""
     with ctx.transaction() as q:
+        readable_organization(q, org_id)
         members = read_or_404(lambda: q.get_organization_members(organization_id=org_id))
     return [MemberResponse.of(m) for m in members]
 
@@ -46,8 +80,9 @@ def list_members(ctx: Ctx, org_id: UUID) -> list[MemberResponse]:
 @router.put(
     "/{org_id}/members/{user}",
     responses={
-        400: {"description": "An unknown role, a site role, or no such user/organization."},
+        400: {"description": "An unknown role or a site role."},
         403: {"description": "The caller may not add members or assign one of the roles here."},
+        404: {"description": "No such user or organization, or one the caller may not read."},
     },
 )
 def put_member(ctx: Ctx, org_id: UUID, user: UserPath, body: RolesUpdateRequest) -> MemberResponse:
@@ -55,9 +90,11 @@ def put_member(ctx: Ctx, org_id: UUID, user: UserPath, body: RolesUpdateRequest)
     user_id = ctx.user_id(user)
     roles = tuple(body.roles)
     with ctx.transaction() as q:
+        readable_organization(q, org_id)
         try:
             q.get_organization_member(organization_id=org_id, user_id=user_id)
         except NotFoundError:
+            # The data layer refuses an unreadable (or missing) user with the same 404.
             member = q.insert_organization_member(
                 user_id=user_id, organization_id=org_id, roles=roles
             )
@@ -66,3 +103,21 @@ def put_member(ctx: Ctx, org_id: UUID, user: UserPath, body: RolesUpdateRequest)
                 granted_roles=roles, organization_id=org_id, user_id=user_id
             )
     return MemberResponse.of(member)
+
+
+@router.delete(
+    "/{org_id}/members/{user}",
+    status_code=204,
+    responses={
+        403: {"description": "The caller may see the member but not remove it or its roles."},
+        404: {"description": "No such member, or one the caller may not read."},
+    },
+)
+def remove_member(ctx: Ctx, org_id: UUID, user: UserPath) -> Response:
+    """Remove the membership; that unassigns each of its org roles, so each must be revocable."""
+    user_id = ctx.user_id(user)
+    with ctx.transaction() as q:
+        readable_organization(q, org_id)
+        read_or_404(lambda: q.get_organization_member(organization_id=org_id, user_id=user_id))
+        q.delete_organization_member(organization_id=org_id, user_id=user_id)
+    return Response(status_code=204)

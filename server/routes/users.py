@@ -1,14 +1,21 @@
-"""Users and their site roles."""
+"""Users: their site roles and their status (suspend / activate).
+
+A change that would leave no owner able to act — removing `owner` from the last one, or
+suspending it — is refused by the data layer (`LastOwnerError`) and answered 409.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
 from authz import Action, RoleIdentifier, resources, roles
-from querier.generated.models import UserStatus
+from querier.dbauthz.guards import LastOwnerError
+from querier.generated.models import User, UserStatus
 from server.context import Ctx
 from server.errors import read_or_404
 from server.routes.common import PageLimit, UserPath
@@ -79,11 +86,25 @@ def get_user(ctx: Ctx, user: UserPath) -> UserResponse:
         return UserResponse.of(read_or_404(lambda: q.get_user_by_id(id=user_id)))
 
 
+LAST_OWNER_RESPONSE: dict[int | str, dict[str, str]] = {
+    409: {"description": "It would leave no active owner."}
+}
+
+
+@contextmanager
+def last_owner_is_409() -> Iterator[None]:
+    try:
+        yield
+    except LastOwnerError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
 @router.put(
     "/{user}/roles",
     responses={
         400: {"description": "An unknown role, or an organization role."},
         403: {"description": "The caller may not assign or unassign one of the roles."},
+        **LAST_OWNER_RESPONSE,
     },
 )
 def update_user_roles(ctx: Ctx, user: UserPath, body: RolesUpdateRequest) -> UserResponse:
@@ -91,5 +112,35 @@ def update_user_roles(ctx: Ctx, user: UserPath, body: RolesUpdateRequest) -> Use
     user_id = ctx.user_id(user)
     with ctx.transaction() as q:
         read_or_404(lambda: q.get_user_by_id(id=user_id))
-        updated = q.update_user_roles(granted_roles=tuple(body.roles), id=user_id)
+        with last_owner_is_409():
+            updated = q.update_user_roles(granted_roles=tuple(body.roles), id=user_id)
     return UserResponse.of(updated)
+
+
+STATUS_RESPONSES: dict[int | str, dict[str, str]] = {
+    403: {"description": "The caller may read the user but not change it."},
+    **LAST_OWNER_RESPONSE,
+}
+
+
+@router.put("/{user}/status/suspend", responses=STATUS_RESPONSES)
+def suspend_user(ctx: Ctx, user: UserPath) -> UserResponse:
+    """Suspend: every token of the user is refused (401) from its next request on.
+
+    Needs `update` on the user (owners, user-admins). The last active owner cannot be suspended.
+    """
+    return UserResponse.of(_set_status(ctx, user, UserStatus.SUSPENDED))
+
+
+@router.put("/{user}/status/activate", responses=STATUS_RESPONSES)
+def activate_user(ctx: Ctx, user: UserPath) -> UserResponse:
+    """Make a suspended (or dormant) user active again; its unexpired tokens work again."""
+    return UserResponse.of(_set_status(ctx, user, UserStatus.ACTIVE))
+
+
+def _set_status(ctx: Ctx, ref: str, status: UserStatus) -> User:
+    user_id = ctx.user_id(ref)
+    with ctx.transaction() as q:
+        read_or_404(lambda: q.get_user_by_id(id=user_id))
+        with last_owner_is_409():
+            return q.update_user_status(status=status, id=user_id)

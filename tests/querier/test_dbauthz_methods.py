@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from authz import Action, Object, Subject, resources
+from authz.subjects import CHATD
 from authz.testing import MethodCase, MethodSuite, Mode
 from querier.dbauthz import AuthzQuerier, as_actor, without_actor
 from querier.generated.models import (
@@ -22,10 +24,12 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    DemoSeed,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetDataPresenceRow,
     Organization,
     OrganizationMember,
     User,
@@ -53,12 +57,16 @@ ORGANIZATION = Organization(ORG, "acme", "Acme", False, NOW)
 MEMBER = OrganizationMember(OWNER, ORG, ("organization-auditor",), NOW)
 FILE = ChatFile(FILE_ID, OWNER, ORG, "a.txt", "text/plain", b"x", NOW)
 CONFIG = ChatModelConfig(CONFIG_ID, "acme", "m", "M", True, True, 8192, NOW, NOW)
-SUMMARY = GetChatCostSummaryRow(10, 1, 2, 3)
-PER_MODEL = [GetChatCostPerModelRow(CONFIG_ID, "acme", "m", "M", 10, 1, 2, 3)]
-PER_CHAT = [GetChatCostPerChatRow(CHAT_ID, "t", 10, 1, 2, 3)]
+SUMMARY = GetChatCostSummaryRow(Decimal(10), Decimal(1), Decimal(2), 3)
+PER_MODEL = [
+    GetChatCostPerModelRow(CONFIG_ID, "acme", "m", "M", Decimal(10), Decimal(1), Decimal(2), 3)
+]
+PER_CHAT = [GetChatCostPerChatRow(CHAT_ID, "t", Decimal(10), Decimal(1), Decimal(2), 3)]
 API_KEY = ApiKey("abcdefghij", b"x" * 32, OWNER, NOW, NOW, NOW)
 KEY_OBJ = resources.API_KEY.with_owner(OWNER)
 AUTH_ROW = GetAuthorizationUserRolesRow(OWNER, "o", UserStatus.ACTIVE, (), ())
+DEMO_SEED = DemoSeed(True, NOW)
+PRESENCE = GetDataPresenceRow(True, False, False)
 
 CHAT_OBJ = resources.CHAT.with_id(CHAT_ID).with_owner(OWNER).in_org(ORG)
 OWNERS_CHATS = resources.CHAT.with_owner(OWNER)
@@ -152,14 +160,21 @@ METHOD_SUITE.add(
             (ASSIGN, ASSIGN_),
             (ASSIGN, UNASSIGN),
         ],
-        inner={"get_user_by_id_for_update": USER, "update_user_roles": USER},
+        inner={"get_user_and_owners_for_update": [USER], "update_user_roles": USER},
         writes=True,
     ),
     MethodCase(
         "update_user_status",
         {"id": OWNER, "status": UserStatus.SUSPENDED},
-        [(resources.user_object(OWNER), UPDATE)],
-        inner={"get_user_by_id": USER, "update_user_status": USER},
+        [(resources.user_object(OWNER), UPDATE), (resources.user_object(OWNER), READ)],
+        inner={"get_user_and_owners_for_update": [USER], "update_user_status": USER},
+        writes=True,
+    ),
+    MethodCase(
+        "get_user_and_owners_for_update",
+        {"id": OWNER},
+        [(resources.SYSTEM, READ)],
+        inner={"get_user_and_owners_for_update": [USER]},
         writes=True,
     ),
     MethodCase(
@@ -197,6 +212,13 @@ METHOD_SUITE.add(
         inner={"get_api_key_by_id": API_KEY, "delete_api_key": 1},
         writes=True,
     ),
+    MethodCase(
+        "get_api_keys_by_user_id",
+        {"user_id": OWNER},
+        [(KEY_OBJ, READ)],
+        inner={"get_api_keys_by_user_id": [API_KEY]},
+        writes=True,
+    ),
     # organizations and members
     MethodCase(
         "insert_organization",
@@ -218,9 +240,27 @@ METHOD_SUITE.add(
         inner={"get_default_organization": ORGANIZATION},
     ),
     MethodCase(
+        "get_organization_by_name",
+        {"name": "acme"},
+        [(ORGANIZATION.rbac_object(), READ)],
+        inner={"get_organization_by_name": ORGANIZATION},
+    ),
+    MethodCase(
+        "get_organizations",
+        {"page_limit": 10},
+        [(Object(type="organization"), READ)],
+        inner={"get_organizations": [ORGANIZATION]},
+    ),
+    MethodCase(
         "insert_organization_member",
         {"user_id": OWNER, "organization_id": ORG, "roles": ("organization-auditor",)},
-        [(ORG_MEMBERS, CREATE), (ASSIGN_ORG, ASSIGN_)],
+        # The user and the organization must be readable too (else: as if missing).
+        [
+            (ORG_MEMBERS, CREATE),
+            (ASSIGN_ORG, ASSIGN_),
+            (resources.user_object(OWNER), READ),
+            (ORGANIZATION.rbac_object(), READ),
+        ],
         inner={"insert_organization_member": MEMBER},
         writes=True,
     ),
@@ -288,21 +328,23 @@ METHOD_SUITE.add(
     chat_update("archive_chat", {}),
     chat_update("unarchive_chat", {}),
     chat_update("delete_chat", {}, DELETE),
-    # messages: authorized as the parent chat
+    # messages: authorized as the parent chat; usage only from chatd; the config must be usable
     MethodCase(
         "insert_chat_message",
         {
             "chat_id": CHAT_ID,
-            "created_by": OWNER,
-            "role": ChatMessageRole.USER,
+            "created_by": None,
+            "role": ChatMessageRole.ASSISTANT,
             "content": {"text": "x"},
+            "model_config_id": CONFIG_ID,
             "input_tokens": 1,
             "output_tokens": 2,
             "total_cost_micros": 3,
         },
-        [(CHAT_OBJ, UPDATE)],
+        [(CHAT_OBJ, UPDATE), (resources.CHAT.with_owner(CHATD.id), READ)],
         inner={"get_chat": CHAT, "insert_chat_message": MESSAGE},
         writes=True,
+        actor=CHATD,
     ),
     MethodCase(
         "get_chat_messages",
@@ -405,6 +447,28 @@ METHOD_SUITE.add(
         {"id": CONFIG_ID},
         [(resources.CHAT_MODEL_CONFIG.with_id(CONFIG_ID), DELETE)],
         inner={"delete_chat_model_config": 1},
+        writes=True,
+    ),
+    # demo seeding: system only
+    MethodCase(
+        "get_demo_seed",
+        {},
+        [(resources.SYSTEM, READ)],
+        inner={"get_demo_seed": DEMO_SEED},
+        writes=True,
+    ),
+    MethodCase(
+        "insert_demo_seed",
+        {},
+        [(resources.SYSTEM, CREATE)],
+        inner={"insert_demo_seed": DEMO_SEED},
+        writes=True,
+    ),
+    MethodCase(
+        "get_data_presence",
+        {},
+        [(resources.SYSTEM, READ)],
+        inner={"get_data_presence": PRESENCE},
         writes=True,
     ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -200,25 +201,25 @@ def test_cost_aggregates_match_hand_computed_figures(q: SqlQuerier) -> None:
         summary.total_input_tokens,
         summary.total_output_tokens,
         summary.message_count,
-    ) == (1350, 16, 27, 3)
+    ) == (Decimal(1350), Decimal(16), Decimal(27), 3)
     per_model = {
         r.model: (r.total_cost_micros, r.message_count)
         for r in q.get_chat_cost_per_model(
             owner_id=owner.id, start_date=T0, end_date=end, authorize_filter=TRUE
         )
     }
-    assert per_model == {"gpt": (1100, 2), "claude": (250, 1)}
+    assert per_model == {"gpt": (Decimal(1100), 2), "claude": (Decimal(250), 1)}
     per_chat = [
         (r.title, r.total_cost_micros)
         for r in q.get_chat_cost_per_chat(
             owner_id=owner.id, start_date=T0, end_date=end, authorize_filter=TRUE
         )
     ]
-    assert per_chat == [("two", 1000), ("one", 350)]
+    assert per_chat == [("two", Decimal(1000)), ("one", Decimal(350))]
     empty = q.get_chat_cost_summary(
         owner_id=uuid.uuid4(), start_date=T0, end_date=T0, authorize_filter=TRUE
     )
-    assert (empty.total_cost_micros, empty.message_count) == (0, 0)
+    assert (empty.total_cost_micros, empty.message_count) == (Decimal(0), 0)
 
 
 def test_authorization_roles_in_one_query(q: SqlQuerier) -> None:

@@ -45,6 +45,11 @@ def _key(q: SqlQuerier) -> str:
     return key
 
 
+def _demo_seed(q: SqlQuerier) -> dict[str, Any]:
+    q.insert_demo_seed()
+    return {}
+
+
 def _window(q: SqlQuerier) -> dict[str, Any]:
     return {"owner_id": f.user(q).id, "start_date": NOW - timedelta(days=1), "end_date": NOW}
 
@@ -155,6 +160,13 @@ ARGS: dict[str, Args] = {
     "get_api_key_by_id": lambda q: {"id": _key(q)},
     "update_api_key_last_used": lambda q: {"id": _key(q), "last_used": NOW},
     "delete_api_key": lambda q: {"id": _key(q)},
+    "get_api_keys_by_user_id": lambda q: {"user_id": f.user(q).id},
+    "get_user_and_owners_for_update": lambda q: {"id": f.user(q).id},
+    "get_organization_by_name": lambda q: {"name": f.org(q).name},
+    "get_organizations": lambda q: {"page_limit": 10},
+    "get_demo_seed": lambda q: _demo_seed(q),
+    "insert_demo_seed": lambda q: {},
+    "get_data_presence": lambda q: {},
 }
 
 

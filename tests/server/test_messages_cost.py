@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from authz import Authorizer
+from querier.dbauthz import AuthzQuerier, as_chatd
+from querier.generated.models import ChatMessageRole
+from querier.generated.sql import SqlQuerier
 from server.errors import NOT_FOUND_DETAIL
 from tests.server.conftest import World
 
@@ -27,35 +31,52 @@ def chat(world: World) -> dict[str, Any]:
     return body
 
 
+def record_reply(world: World, chat_id: str, content: Any, usage: dict[str, Any]) -> int:
+    """An assistant reply with its usage, recorded the only way there is: as `chatd`."""
+    with world.engine.begin() as conn, as_chatd():
+        q = AuthzQuerier(SqlQuerier(conn), Authorizer())
+        message = q.insert_chat_message(
+            chat_id=uuid.UUID(chat_id),
+            role=ChatMessageRole.ASSISTANT,
+            content=content,
+            model_config_id=usage.get("model_config_id"),
+            input_tokens=usage.get("input_tokens", 0),
+            output_tokens=usage.get("output_tokens", 0),
+            total_cost_micros=usage.get("total_cost_micros", 0),
+        )
+    return message.id
+
+
 @pytest.fixture(scope="module")
 def priced(world: World, chat: dict[str, Any]) -> dict[str, Any]:
     """Two assistant replies on two models, one user message, and one old reply."""
     url = f"{CHATS}/{chat['id']}/messages"
-    posts = [
-        {"role": "user", "content": {"text": "hi"}},
-        {
-            "role": "assistant",
-            "content": {"text": "hello"},
-            "model_config_id": str(world.default_config.id),
-            "input_tokens": 100,
-            "output_tokens": 50,
-            "total_cost_micros": 700,
-        },
-        {
-            "role": "assistant",
-            "content": ["anything", 1, None, {"json": True}],
-            "model_config_id": str(world.other_config.id),
-            "input_tokens": 10,
-            "output_tokens": 5,
-            "total_cost_micros": 30,
-        },
-        {"role": "assistant", "content": "old", "input_tokens": 1, "total_cost_micros": 99},
+    response = world.call("chatter", "POST", url, json={"role": "user", "content": {"text": "hi"}})
+    assert response.status_code == 201, response.text
+    replies: list[tuple[Any, dict[str, Any]]] = [
+        (
+            {"text": "hello"},
+            {
+                "model_config_id": world.default_config.id,
+                "input_tokens": 100,
+                "output_tokens": 50,
+                "total_cost_micros": 700,
+            },
+        ),
+        (
+            ["anything", 1, None, {"json": True}],
+            {
+                "model_config_id": world.other_config.id,
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "total_cost_micros": 30,
+            },
+        ),
+        ("old", {"input_tokens": 1, "total_cost_micros": 99}),
     ]
-    made = []
-    for post in posts:
-        response = world.call("chatter", "POST", url, json=post)
-        assert response.status_code == 201, response.text
-        made.append(response.json())
+    made = [response.json()]
+    for content, usage in replies:
+        made.append({"id": record_reply(world, chat["id"], content, usage)})
     with world.engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -119,14 +140,15 @@ def test_bad_messages_are_422(world: World, chat: dict[str, Any], body: dict[str
     assert response.status_code == 422
 
 
-def test_unknown_model_config_is_400(world: World, chat: dict[str, Any]) -> None:
+def test_unknown_model_config_is_404(world: World, chat: dict[str, Any]) -> None:
     response = world.call(
         "chatter",
         "POST",
         f"{CHATS}/{chat['id']}/messages",
         json={"content": "x", "model_config_id": str(uuid.uuid4())},
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
+    assert response.json() == {"detail": NOT_FOUND_DETAIL}
 
 
 # --- cost --------------------------------------------------------------------------------------
