@@ -52,6 +52,7 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -650,7 +651,19 @@ class AuthzQuerier:
         )
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
-        return self._fetch(lambda: self._inner.get_chat_file(id=id))
+        """Decided on the metadata; the bytes are loaded only when the read is allowed.
+
+        Fetching the row first would pull the whole blob for every probe: a denied read of a
+        large file would be slower than a missing one (an existence and size oracle).
+        """
+        self.get_chat_file_metadata(id=id)
+        return self._inner.get_chat_file(id=id)
+
+    def get_chat_file_metadata(self, *, id: UUID) -> GetChatFileMetadataRow:
+        actor = current_actor()
+        row = self._inner.get_chat_file_metadata(id=id)
+        self._authorize(actor, Action.READ, chat_object(row.owner_id, row.organization_id))
+        return row
 
     # --- model configs -------------------------------------------------------------------------
 

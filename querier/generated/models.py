@@ -26,6 +26,7 @@ __all__ = [
     "GetChatCostPerChatRow",
     "GetChatCostPerModelRow",
     "GetChatCostSummaryRow",
+    "GetChatFileMetadataRow",
     "JsonValue",
     "Organization",
     "OrganizationMember",
@@ -246,3 +247,16 @@ class GetChatCostSummaryRow:
     total_input_tokens: int
     total_output_tokens: int
     message_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class GetChatFileMetadataRow:
+    """A row of GetChatFileMetadata."""
+
+    id: UUID
+    owner_id: UUID
+    organization_id: UUID | None
+    name: str
+    mimetype: str
+    size: int
+    created_at: datetime

@@ -25,6 +25,7 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -45,6 +46,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "get_chat_cost_per_model",
     "get_chat_cost_summary",
     "get_chat_file",
+    "get_chat_file_metadata",
     "get_chat_message",
     "get_chat_messages",
     "get_chat_model_config",
@@ -180,6 +182,13 @@ class Querier(Protocol):
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
         """`GetChatFile` (:one).
+        Raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_chat_file_metadata(self, *, id: UUID) -> GetChatFileMetadataRow:
+        """`GetChatFileMetadata` (:one).
+        Everything but the bytes: enough to decide a read before loading them. octet_length reads
+        the stored length from the value's header; it does not fetch or decompress the data.
         Raises `NotFoundError` when no row matches."""
         ...
 

@@ -28,6 +28,7 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -48,6 +49,7 @@ GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.
 GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::bigint AS total_cost_micros,\n    sum(m.input_tokens)::bigint AS total_input_tokens,\n    sum(m.output_tokens)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
 GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::bigint AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::bigint AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::bigint AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter"
 GET_CHAT_FILE = "SELECT id, owner_id, organization_id, name, mimetype, data, created_at FROM chat_files WHERE id = %(id)s"
+GET_CHAT_FILE_METADATA = "SELECT id, owner_id, organization_id, name, mimetype, octet_length(data) AS size, created_at\nFROM chat_files\nWHERE id = %(id)s"
 GET_CHAT_MESSAGE = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages WHERE chat_id = %(chat_id)s AND id = %(id)s"
 GET_CHAT_MESSAGES = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages\nWHERE chat_id = %(chat_id)s AND NOT deleted AND id > %(after_id)s::bigint\nORDER BY id\nLIMIT %(page_limit)s::integer"
 GET_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE id = %(id)s"
@@ -122,6 +124,10 @@ def _get_chat_cost_per_model_row(r: Sequence[Any]) -> GetChatCostPerModelRow:
 
 def _get_chat_cost_summary_row(r: Sequence[Any]) -> GetChatCostSummaryRow:
     return GetChatCostSummaryRow(r[0], r[1], r[2], r[3])
+
+
+def _get_chat_file_metadata_row(r: Sequence[Any]) -> GetChatFileMetadataRow:
+    return GetChatFileMetadataRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
 
 
 def _organization(r: Sequence[Any]) -> Organization:
@@ -286,6 +292,18 @@ class SqlQuerier:
         Raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_FILE, dict[str, Any]({"id": id})
         return _chat_file(first_row(execute(self._conn, sql, params, "GetChatFile"), "GetChatFile"))
+
+    def get_chat_file_metadata(self, *, id: UUID) -> GetChatFileMetadataRow:
+        """`GetChatFileMetadata` (:one).
+        Everything but the bytes: enough to decide a read before loading them. octet_length reads
+        the stored length from the value's header; it does not fetch or decompress the data.
+        Raises `NotFoundError` when no row matches."""
+        sql, params = GET_CHAT_FILE_METADATA, dict[str, Any]({"id": id})
+        return _get_chat_file_metadata_row(
+            first_row(
+                execute(self._conn, sql, params, "GetChatFileMetadata"), "GetChatFileMetadata"
+            )
+        )
 
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).

@@ -26,6 +26,7 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     Organization,
     OrganizationMember,
     User,
@@ -52,6 +53,7 @@ USER = User(OWNER, "o@example.com", "o", ("chat-access",), UserStatus.ACTIVE, NO
 ORGANIZATION = Organization(ORG, "acme", "Acme", False, NOW)
 MEMBER = OrganizationMember(OWNER, ORG, ("organization-auditor",), NOW)
 FILE = ChatFile(FILE_ID, OWNER, ORG, "a.txt", "text/plain", b"x", NOW)
+FILE_META = GetChatFileMetadataRow(FILE_ID, OWNER, ORG, "a.txt", "text/plain", 1, NOW)
 CONFIG = ChatModelConfig(CONFIG_ID, "acme", "m", "M", True, True, 8192, NOW, NOW)
 SUMMARY = GetChatCostSummaryRow(10, 1, 2, 3)
 PER_MODEL = [GetChatCostPerModelRow(CONFIG_ID, "acme", "m", "M", 10, 1, 2, 3)]
@@ -348,7 +350,14 @@ METHOD_SUITE.add(
         "get_chat_file",
         {"id": FILE_ID},
         [(resources.CHAT.with_owner(OWNER).in_org(ORG), READ)],
-        inner={"get_chat_file": FILE},
+        inner={"get_chat_file_metadata": FILE_META, "get_chat_file": FILE},
+        writes=True,  # here: the bytes are never loaded when the read is denied
+    ),
+    MethodCase(
+        "get_chat_file_metadata",
+        {"id": FILE_ID},
+        [(resources.CHAT.with_owner(OWNER).in_org(ORG), READ)],
+        inner={"get_chat_file_metadata": FILE_META},
     ),
     # model configs: readable by whoever may use chats; managed on chat_model_config
     MethodCase(
