@@ -736,6 +736,12 @@ class AuthzQuerier:
             lambda: self._inner.delete_chat_model_config(id=id),
         )
 
+    def lock_chat_model_config_writes(self) -> None:
+        """Only for those who may change model configs: it makes every other writer wait."""
+        self._guard(
+            Action.UPDATE, resources.CHAT_MODEL_CONFIG, self._inner.lock_chat_model_config_writes
+        )
+
 
 def _is_builtin(name: str) -> bool:
     return (

@@ -28,6 +28,7 @@ __all__ = [
     "GetChatCostSummaryRow",
     "GetChatFileMetadataRow",
     "JsonValue",
+    "LockChatModelConfigWritesRow",
     "Organization",
     "OrganizationMember",
     "User",
@@ -260,3 +261,10 @@ class GetChatFileMetadataRow:
     mimetype: str
     size: int
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LockChatModelConfigWritesRow:
+    """A row of LockChatModelConfigWrites."""
+
+    locked: bool

@@ -70,6 +70,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "insert_organization",
     "insert_organization_member",
     "insert_user",
+    "lock_chat_model_config_writes",
     "soft_delete_chat_message",
     "unarchive_chat",
     "update_api_key_last_used",
@@ -384,6 +385,14 @@ class Querier(Protocol):
     ) -> User:
         """`InsertUser` (:one).
         Raises `NotFoundError` when no row matches."""
+        ...
+
+    def lock_chat_model_config_writes(self) -> None:
+        """`LockChatModelConfigWrites` (:exec).
+        One transaction-scoped lock that every change of the default takes first, before reading
+        anything: writers queue on it in one order (no deadlock between two row locks and the
+        single-default index), and each then reads the default as the previous writer left it.
+        Readers never take it."""
         ...
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:

@@ -30,6 +30,7 @@ from querier.generated.models import (
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
     JsonValue,
+    LockChatModelConfigWritesRow,
     Organization,
     OrganizationMember,
     User,
@@ -77,6 +78,7 @@ INSERT_CHAT_MODEL_CONFIG = "INSERT INTO chat_model_configs (id, provider, model,
 INSERT_ORGANIZATION = "INSERT INTO organizations (id, name, display_name, is_default)\nVALUES (%(id)s, %(name)s, %(display_name)s, %(is_default)s)\nRETURNING id, name, display_name, is_default, created_at"
 INSERT_ORGANIZATION_MEMBER = "INSERT INTO organization_members (user_id, organization_id, roles)\nVALUES (%(user_id)s, %(organization_id)s, %(roles)s::text[])\nRETURNING user_id, organization_id, roles, created_at"
 INSERT_USER = "INSERT INTO users (id, email, username, rbac_roles, status)\nVALUES (%(id)s, %(email)s, %(username)s, %(rbac_roles)s::text[], %(status)s)\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
+LOCK_CHAT_MODEL_CONFIG_WRITES = "SELECT true AS locked FROM pg_advisory_xact_lock(hashtext('dbauthz.chat_model_configs.default'))"
 SOFT_DELETE_CHAT_MESSAGE = "UPDATE chat_messages SET deleted = true WHERE chat_id = %(chat_id)s AND id = %(id)s AND NOT deleted"
 UNARCHIVE_CHAT = "UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
 UPDATE_API_KEY_LAST_USED = "UPDATE api_keys SET last_used = %(last_used)s WHERE id = %(id)s"
@@ -128,6 +130,10 @@ def _get_chat_cost_summary_row(r: Sequence[Any]) -> GetChatCostSummaryRow:
 
 def _get_chat_file_metadata_row(r: Sequence[Any]) -> GetChatFileMetadataRow:
     return GetChatFileMetadataRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+
+
+def _lock_chat_model_config_writes_row(r: Sequence[Any]) -> LockChatModelConfigWritesRow:
+    return LockChatModelConfigWritesRow(r[0])
 
 
 def _organization(r: Sequence[Any]) -> Organization:
@@ -689,6 +695,15 @@ class SqlQuerier:
             ),
         )
         return _user(first_row(execute(self._conn, sql, params, "InsertUser"), "InsertUser"))
+
+    def lock_chat_model_config_writes(self) -> None:
+        """`LockChatModelConfigWrites` (:exec).
+        One transaction-scoped lock that every change of the default takes first, before reading
+        anything: writers queue on it in one order (no deadlock between two row locks and the
+        single-default index), and each then reads the default as the previous writer left it.
+        Readers never take it."""
+        sql, params = LOCK_CHAT_MODEL_CONFIG_WRITES, dict[str, Any]({})
+        execute(self._conn, sql, params, "LockChatModelConfigWrites")
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:
         """`SoftDeleteChatMessage` (:execrows)."""

@@ -7,12 +7,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from querier.errors import ForeignKeyViolationError
 from server.context import Ctx
+from server.errors import ResourceHiddenError
 from server.routes.chats import readable_chat
 from server.routes.common import PageLimit
 from server.schemas import MAX_BIGINT, MessageCreateRequest, MessageResponse
 
 router = APIRouter(prefix="/api/v2/chats", tags=["messages"])
+
+CHAT_FKEY = "chat_messages_chat_id_fkey"
 
 
 @router.post("/{chat_id}/messages", status_code=201)
@@ -23,16 +27,21 @@ def post_message(ctx: Ctx, chat_id: UUID, body: MessageCreateRequest) -> Message
     """
     with ctx.transaction() as q:
         readable_chat(q, chat_id)
-        message = q.insert_chat_message(
-            chat_id=chat_id,
-            created_by=ctx.subject.id,
-            role=body.role,
-            content=body.content,
-            model_config_id=body.model_config_id,
-            input_tokens=body.input_tokens,
-            output_tokens=body.output_tokens,
-            total_cost_micros=body.total_cost_micros,
-        )
+        try:
+            message = q.insert_chat_message(
+                chat_id=chat_id,
+                created_by=ctx.subject.id,
+                role=body.role,
+                content=body.content,
+                model_config_id=body.model_config_id,
+                input_tokens=body.input_tokens,
+                output_tokens=body.output_tokens,
+                total_cost_micros=body.total_cost_micros,
+            )
+        except ForeignKeyViolationError as exc:
+            if exc.constraint == CHAT_FKEY:  # deleted since it was read: the chat is gone
+                raise ResourceHiddenError() from exc
+            raise
     return MessageResponse.of(message)
 
 

@@ -416,6 +416,13 @@ METHOD_SUITE.add(
         inner={"delete_chat_model_config": 1},
         writes=True,
     ),
+    MethodCase(
+        "lock_chat_model_config_writes",
+        {},
+        [(resources.CHAT_MODEL_CONFIG, UPDATE)],
+        inner={"lock_chat_model_config_writes": None},
+        writes=True,
+    ),
 )
 
 

@@ -122,6 +122,7 @@ ARGS: dict[str, Args] = {
         "context_limit": 5,
     },
     "delete_chat_model_config": lambda q: {"id": f.model_config(q).id},
+    "lock_chat_model_config_writes": lambda q: {},
     "get_user_by_id": lambda q: {"id": f.user(q).id},
     "get_user_by_id_for_update": lambda q: {"id": f.user(q).id},
     "get_organization_member_for_update": _member,
