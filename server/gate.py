@@ -24,7 +24,7 @@ import re
 
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,19 +54,27 @@ class BadBodyError(HTTPException):
 
 
 class LimitedReceive:
-    """An ASGI `receive` that counts body bytes and raises `BodyTooLargeError` past `limit`."""
+    """An ASGI `receive` that counts body bytes and raises `BodyTooLargeError` past `limit`.
 
-    def __init__(self, receive: Receive, limit: int) -> None:
+    `pending` says whether part of the body is still unread (it starts as "is there a body").
+    """
+
+    def __init__(self, receive: Receive, limit: int, *, pending: bool) -> None:
         self._receive = receive
         self.limit = limit
         self.received = 0
+        self.pending = pending
 
     async def __call__(self) -> Message:
         message = await self._receive()
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
+            self.pending = bool(message.get("more_body", False))
             if self.received > self.limit:
+                self.pending = True
                 raise BodyTooLargeError(self.limit)
+        else:
+            self.pending = False
         return message
 
 
@@ -104,6 +112,9 @@ class RequestGateMiddleware:
         headers = Headers(scope=scope)
         multipart = _is_multipart(headers.get("content-type"))
         limit = self.settings.max_multipart_bytes if multipart else self.settings.max_json_bytes
+        has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+        body = LimitedReceive(receive, limit, pending=has_body)
+        send = _closing_if_unread(send, body)
         try:
             declared = _declared_length(headers)
             if declared is not None and declared > limit:
@@ -112,9 +123,9 @@ class RequestGateMiddleware:
                 scope[SUBJECT_SCOPE_KEY] = await run_in_threadpool(
                     authenticate_with, self.engine, self.authorizer, headers.get("authorization")
                 )
-            gated: Receive = LimitedReceive(receive, limit)
-            if not multipart and (declared or "transfer-encoding" in headers):
-                gated = await self._checked_json(gated)
+            gated: Receive = body
+            if not multipart and has_body:
+                gated = await self._checked_json(body)
         except Exception as exc:
             await _respond(scope, receive, send, exc)
             return
@@ -152,6 +163,21 @@ class RequestGateMiddleware:
             if started:
                 raise
             await _respond(scope, receive, send, exc)
+
+
+def _closing_if_unread(send: Send, body: LimitedReceive) -> Send:
+    """Answering before the body is read (a refusal): close the connection after the response.
+
+    Otherwise the server would go on receiving and discarding the rest of the body, however
+    large, just to reuse the connection.
+    """
+
+    async def closing_send(message: Message) -> None:
+        if message["type"] == "http.response.start" and body.pending:
+            MutableHeaders(scope=message)["connection"] = "close"
+        await send(message)
+
+    return closing_send
 
 
 async def _respond(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:

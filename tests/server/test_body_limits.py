@@ -124,6 +124,7 @@ def test_unauthenticated_chunked_body_is_401_without_reading_it(world: World) ->
     assert answer.status == 401
     assert answer.headers["www-authenticate"] == "Bearer"
     assert "x-request-id" in answer.headers
+    assert answer.headers["connection"] == "close"  # the server will not read the rest either
     assert body.calls == 0
     assert body.bytes_read == 0
 
@@ -189,6 +190,7 @@ def test_chunked_json_body_is_cut_off_at_the_limit(world: World) -> None:
     headers = auth(world) | {"content-type": "application/json", "transfer-encoding": "chunked"}
     answer = drive(world.app, "POST", CHATS, headers, body)
     assert answer.status == 413
+    assert answer.headers["connection"] == "close"
     assert str(DEFAULT_MAX_JSON_BYTES) in answer.json()["detail"]
     assert body.bytes_read <= DEFAULT_MAX_JSON_BYTES + CHUNK
 
@@ -232,6 +234,7 @@ def test_content_length_over_the_limit_through_http_is_413(world: World) -> None
 def test_bodies_within_the_limits_still_work(world: World) -> None:
     created = world.call("chatter", "POST", CHATS, json={"title": "fine"})
     assert created.status_code == 201
+    assert "connection" not in created.headers  # read to the end: the connection may be reused
     chat_id = created.json()["id"]
     text = "z" * (MAX_MESSAGE_CONTENT_BYTES - 100)
     posted = world.call(
