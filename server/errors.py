@@ -9,6 +9,8 @@
 | `UniqueViolationError`                  | 409    | which constraint                      |
 | deadlock, serialization, lock timeout   | 409    | retry; `Retry-After: 1`               |
 | request validation                      | 422    | the failed fields (input not echoed)  |
+| `gate.BodyTooLargeError`                | 413    | the limit; the connection is closed   |
+| `gate.BadBodyError`                     | 400    | too-deep JSON, bad `Content-Length`   |
 | anything else                           | 500    | `request_id`; logged with traceback   |
 
 Single-resource reads go through `read_or_404`, which turns a denial into `ResourceHiddenError`
