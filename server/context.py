@@ -90,9 +90,9 @@ def request_context(
     """
     state = app_state(request)
     with state.engine.connect() as conn:
-        subject = authenticated_subject(request.scope) or authenticate(
-            conn, state.authorizer, request.headers.get("authorization")
-        )
+        subject = authenticated_subject(request.scope)
+        if subject is None:
+            subject = authenticate(conn, state.authorizer, request.headers.get("authorization"))
         yield RequestContext(
             subject=subject,
             settings=state.settings,

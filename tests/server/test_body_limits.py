@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from server.app import create_app
+from server.gate import API_PREFIX
 from server.json_depth import nesting_exceeds
 from server.schemas import MAX_MESSAGE_CONTENT_BYTES, MAX_TITLE_CHARS
 from server.settings import (
@@ -401,3 +402,20 @@ def test_app_factory_uses_the_same_limits(world: World) -> None:
     headers = auth(world) | {"content-type": "application/json", "content-length": "11"}
     assert drive(app, "POST", CHATS, headers, body).status == 413
     assert body.calls == 0
+
+
+def test_every_authenticated_route_is_behind_the_gate(world: World) -> None:
+    """A route taking `Ctx` outside `/api/` would read its body before the token is checked.
+
+    `Ctx` declares the bearer scheme, so the OpenAPI document lists exactly those operations
+    with a `security` requirement.
+    """
+    paths = create_app(world.engine).openapi()["paths"]
+    secured = [
+        path
+        for path, operations in paths.items()
+        for operation in operations.values()
+        if operation.get("security")
+    ]
+    assert len(secured) > 20
+    assert [path for path in secured if not path.startswith(API_PREFIX)] == []
