@@ -9,7 +9,7 @@ from authz import Authorizer, AuthorizerProtocol
 from server.context import AppState
 from server.errors import install_error_handling
 from server.gate import RequestGateMiddleware
-from server.routes import ROUTERS
+from server.routes import ROUTERS, files
 from server.settings import Settings
 
 DESCRIPTION = """\
@@ -43,6 +43,7 @@ def create_app(
         engine=state.engine,
         settings=state.settings,
         authorizer=state.authorizer,
+        upload_paths=frozenset({files.UPLOAD_PATH}),
     )
     install_error_handling(app)
     for router in ROUTERS:

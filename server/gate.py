@@ -9,12 +9,12 @@ any amount. This ASGI middleware sits in front of the routing and, for each HTTP
    leaves the subject in the scope for the route (`server.auth.authenticated_subject`);
 3. counts the body's bytes as the application receives them and stops at the limit (413):
    that is what bounds a chunked body, which declares no length;
-4. reads a body that is not multipart (bounded by 3) and refuses JSON nested deeper than
+4. reads a body that is not an upload (bounded by 3) and refuses JSON nested deeper than
    `max_json_nesting` (400) before anything parses it — every JSON route in one place.
 
-The limit is `Settings.max_multipart_bytes` for `multipart/form-data` and `max_json_bytes` for
-any other body. Refusals raised here go through the application's own exception handlers, so a
-401 or 413 from the gate looks exactly like one from a route.
+The limit is `Settings.max_multipart_bytes` for a `multipart/form-data` upload and
+`max_json_bytes` for any other body. Refusals raised here go through the application's own
+exception handlers, so a 401 or 413 from the gate looks exactly like one from a route.
 """
 
 from __future__ import annotations
@@ -92,6 +92,12 @@ class ReplayReceive:
 
 
 class RequestGateMiddleware:
+    """See the module docstring; `upload_paths` are the only paths that take multipart bodies.
+
+    Everywhere else a body is held to the JSON rules whatever its `Content-Type` says: a route
+    may parse its body as JSON without looking at the header.
+    """
+
     def __init__(
         self,
         app: ASGIApp,
@@ -99,18 +105,22 @@ class RequestGateMiddleware:
         engine: Engine,
         settings: Settings,
         authorizer: AuthorizerProtocol,
+        upload_paths: frozenset[str],
     ) -> None:
         self.app = app
         self.engine = engine
         self.settings = settings
         self.authorizer = authorizer
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        multipart = _is_multipart(headers.get("content-type"))
+        multipart = scope["path"] in self.upload_paths and _is_multipart(
+            headers.get("content-type")
+        )
         limit = self.settings.max_multipart_bytes if multipart else self.settings.max_json_bytes
         has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
         body = LimitedReceive(receive, limit, pending=has_body)

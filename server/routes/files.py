@@ -15,7 +15,10 @@ from server.context import Ctx, chat_object
 from server.errors import read_or_404
 from server.schemas import MAX_FILE_NAME_CHARS, ChatFileResponse
 
-router = APIRouter(prefix="/api/v2/chats/files", tags=["files"])
+UPLOAD_PATH = "/api/v2/chats/files"
+"""The one path that takes a multipart body (and the upload size limit): see `server.gate`."""
+
+router = APIRouter(prefix=UPLOAD_PATH, tags=["files"])
 
 DEFAULT_MIMETYPE = "application/octet-stream"
 _MIMETYPE = re.compile(

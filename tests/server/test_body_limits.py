@@ -419,3 +419,14 @@ def test_every_authenticated_route_is_behind_the_gate(world: World) -> None:
     ]
     assert len(secured) > 20
     assert [path for path in secured if not path.startswith(API_PREFIX)] == []
+
+
+def test_a_multipart_label_elsewhere_gets_the_json_rules(world: World) -> None:
+    """Only the upload path takes multipart: POST /chats parses any body as JSON."""
+    multipart = {"content-type": "multipart/form-data; boundary=b0undary"}
+    deep = world.call("chatter", "POST", CHATS, content="[" * 5_000, headers=multipart)
+    assert deep.status_code == 400
+    body = CountingBody(total=5 * MiB)
+    headers = auth(world) | multipart | {"content-length": str(body.total)}
+    assert drive(world.app, "POST", CHATS, headers, body).status == 413
+    assert body.calls == 0
