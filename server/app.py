@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from authz import Authorizer, AuthorizerProtocol
 from server.context import AppState
 from server.errors import install_error_handling
-from server.routes import ROUTERS
+from server.gate import RequestGateMiddleware
+from server.routes import ROUTERS, files
 from server.settings import Settings
 
 DESCRIPTION = """\
@@ -32,8 +33,17 @@ def create_app(
         description=DESCRIPTION,
         responses={401: {"description": "Missing, invalid or expired token, or suspended user."}},
     )
-    app.state.dbauthz = AppState(
+    state = AppState(
         engine=engine, settings=settings or Settings(), authorizer=authorizer or Authorizer()
+    )
+    app.state.dbauthz = state
+    # Added first, so it runs inside the request-id middleware that `install_error_handling` adds.
+    app.add_middleware(
+        RequestGateMiddleware,
+        engine=state.engine,
+        settings=state.settings,
+        authorizer=state.authorizer,
+        upload_paths=frozenset({files.UPLOAD_PATH}),
     )
     install_error_handling(app)
     for router in ROUTERS:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from starlette.types import Scope
 
 from authz import AuthorizerProtocol, Subject
 from querier.dbauthz import AuthzQuerier, as_system_restricted
@@ -18,6 +19,9 @@ from querier.dbauthz.actors import InactiveUserError, load_subject
 from querier.errors import NotFoundError
 from querier.generated.sql import SqlQuerier
 from server.tokens import Token, hash_secret, parse_token, secret_matches
+
+SUBJECT_SCOPE_KEY = "dbauthz.subject"
+"""Where the request gate leaves the caller's `Subject`, so the route does not look it up again."""
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """`last_used` is refreshed at most this often per key: one write a minute, not one a request."""
@@ -80,3 +84,18 @@ def authenticate(
         if now - key.last_used >= LAST_USED_RESOLUTION:
             q.update_api_key_last_used(last_used=now, id=key.id)
     return subject
+
+
+def authenticate_with(
+    engine: Engine, authorizer: AuthorizerProtocol, header: str | None
+) -> Subject:
+    """`authenticate` on a connection of its own (the request gate has none yet)."""
+    parse_bearer(header)  # no token at all: refused without a database round trip
+    with engine.connect() as conn:
+        return authenticate(conn, authorizer, header)
+
+
+def authenticated_subject(scope: Scope) -> Subject | None:
+    """The subject the request gate authenticated for this request, if it did."""
+    subject = scope.get(SUBJECT_SCOPE_KEY)
+    return subject if isinstance(subject, Subject) else None

@@ -44,7 +44,7 @@ from querier.migrate import current_revisions, downgrade, head_revisions, is_at_
 from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
-    UnknownExperimentError,
+    SettingsError,
     parse_experiments,
 )
 
@@ -151,7 +151,7 @@ def serve(
 
     try:
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
-    except UnknownExperimentError as exc:
+    except SettingsError as exc:  # an unknown experiment, a bad DBAUTHZ_MAX_* value
         raise fail(str(exc)) from None
     listener = listen(host, port)  # before the database: a busy port fails fast
     with listener, engine_or_exit() as engine:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from authz import Action, AuthorizerProtocol, Object, Subject, resources
 from querier.dbauthz import AuthzQuerier, as_actor
 from querier.generated.sql import SqlQuerier
-from server.auth import authenticate
+from server.auth import authenticate, authenticated_subject
 from server.settings import Settings
 
 ME = "me"
@@ -83,10 +83,16 @@ def request_context(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Iterator[RequestContext]:
-    """Authenticate (401 on failure) and lend the request one connection until it ends."""
+    """Authenticate (401 on failure) and lend the request one connection until it ends.
+
+    Under `/api/` the request gate has already authenticated the caller, before the body was
+    read (`server.gate`); its subject is used as is.
+    """
     state = app_state(request)
     with state.engine.connect() as conn:
-        subject = authenticate(conn, state.authorizer, request.headers.get("authorization"))
+        subject = authenticated_subject(request.scope)
+        if subject is None:
+            subject = authenticate(conn, state.authorizer, request.headers.get("authorization"))
         yield RequestContext(
             subject=subject,
             settings=state.settings,

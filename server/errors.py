@@ -7,7 +7,10 @@
 | `NotFoundError`, `ResourceHiddenError`  | 404    | one body for missing *and* unreadable |
 | `InvalidRoleError`, constraint, data    | 400    | what was wrong                        |
 | `UniqueViolationError`                  | 409    | which constraint                      |
+| deadlock, serialization, lock timeout   | 409    | retry; `Retry-After: 1`               |
 | request validation                      | 422    | the failed fields (input not echoed)  |
+| `gate.BodyTooLargeError`                | 413    | the limit; the connection is closed   |
+| `gate.BadBodyError`                     | 400    | too-deep JSON, bad `Content-Length`   |
 | anything else                           | 500    | `request_id`; logged with traceback   |
 
 Single-resource reads go through `read_or_404`, which turns a denial into `ResourceHiddenError`
@@ -94,9 +97,24 @@ async def on_constraint_violation(_: Request, exc: Exception) -> JSONResponse:
     return detail(400, f"Invalid data: violates {what}.")
 
 
+CONFLICT_DETAIL = "Conflicted with a concurrent change; nothing was written. Retry the request."
+
+
+def is_transient_conflict(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure (SQLSTATE class 40) or a lock timeout (55P03)."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return sqlstate.startswith("40") or sqlstate == "55P03"
+
+
 async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
-    """Values PostgreSQL refuses (out of range, bad encoding) are the client's to fix."""
+    """Values PostgreSQL refuses (out of range, bad encoding) are the client's to fix.
+
+    A transaction PostgreSQL aborted because of another one (deadlock, serialization failure,
+    lock timeout) was rolled back whole: the same request may simply be sent again.
+    """
     assert isinstance(exc, DBAPIError)
+    if is_transient_conflict(exc):
+        return detail(409, CONFLICT_DETAIL, **{"Retry-After": "1"})
     if isinstance(exc.orig, psycopg.errors.DataError):
         return detail(400, "Invalid data: a value is out of range or malformed.")
     return internal_error(request, exc)

@@ -6,6 +6,7 @@ numbers are bounded to their columns, so bad input is a 422 here rather than a d
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from typing import Annotated, Any, Self
@@ -26,7 +27,7 @@ from querier.generated.models import (
     ChatStatus,
     UserStatus,
 )
-from server.validation import (
+from server.validation import (  # emails, usernames and org names: bounded there
     EMAIL_RULE,
     ORG_NAME_RULE,
     USERNAME_RULE,
@@ -38,6 +39,17 @@ from server.validation import (
 MAX_BIGINT = 2**63 - 1
 MAX_INT = 2**31 - 1
 MAX_JSON_DEPTH = 32
+
+# Every stored text field the API accepts is bounded, here and nowhere else. With the page
+# sizes (at most 100 rows) these bound every list response; the README states the worst case.
+MAX_TITLE_CHARS = 200
+MAX_NAME_CHARS = 128
+MAX_DISPLAY_NAME_CHARS = 128
+MAX_ROLE_NAME_CHARS = 64
+MAX_ROLES = 32
+MAX_FILE_NAME_CHARS = 255
+MAX_MESSAGE_CONTENT_BYTES = 128 * 1024
+"""A message's `content`, measured as compact UTF-8 JSON (what is stored and sent back)."""
 
 
 def _storable_text(value: str) -> str:
@@ -68,16 +80,30 @@ def _storable_json(value: Any, depth: int = 0) -> Any:
     return value
 
 
-Text = Annotated[str, AfterValidator(_storable_text)]
-Title = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
-Name = Annotated[Text, StringConstraints(min_length=1, max_length=128)]
-RoleName = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
+def _bounded_content(value: Any) -> Any:
+    """Refuse content whose stored form would exceed `MAX_MESSAGE_CONTENT_BYTES`."""
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_MESSAGE_CONTENT_BYTES:
+        raise ValueError(
+            f"content is {size} bytes as JSON; the limit is {MAX_MESSAGE_CONTENT_BYTES} bytes"
+        )
+    return value
+
+
+# Length first, on the plain string: pydantic then reports "at most N characters".
+Storable = AfterValidator(_storable_text)
+Text = Annotated[str, Storable]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE_CHARS), Storable]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_CHARS), Storable]
+DisplayName = Annotated[str, StringConstraints(max_length=MAX_DISPLAY_NAME_CHARS), Storable]
+RoleName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ROLE_NAME_CHARS), Storable]
+RoleNames = Annotated[list[RoleName], Field(max_length=MAX_ROLES)]
 # One rule each, shared with the CLI (server.validation): same acceptance, same message.
 Email = Annotated[Text, AfterValidator(check_email), Field(description=f"Email: {EMAIL_RULE}.")]
 Username = Annotated[Text, AfterValidator(check_username), Field(description=USERNAME_RULE)]
 OrgName = Annotated[Text, AfterValidator(check_org_name), Field(description=ORG_NAME_RULE)]
 Count = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
-JsonContent = Annotated[Any, AfterValidator(_storable_json)]
+JsonContent = Annotated[Any, AfterValidator(_storable_json), AfterValidator(_bounded_content)]
 
 
 class RequestBody(BaseModel):
@@ -200,14 +226,14 @@ class CostSummaryResponse(BaseModel):
 class ModelConfigCreateRequest(RequestBody):
     provider: Name
     model: Name
-    display_name: Annotated[Text, StringConstraints(max_length=128)] = ""
+    display_name: DisplayName = ""
     enabled: bool = True
     is_default: bool = False
     context_limit: Annotated[int, Field(gt=0, le=MAX_INT)]
 
 
 class ModelConfigUpdateRequest(RequestBody):
-    display_name: Annotated[Text, StringConstraints(max_length=128)] | None = None
+    display_name: DisplayName | None = None
     enabled: bool | None = None
     is_default: bool | None = None
     context_limit: Annotated[int, Field(gt=0, le=MAX_INT)] | None = None
@@ -260,13 +286,13 @@ class RoleResponse(BaseModel):
 
 
 class RolesUpdateRequest(RequestBody):
-    roles: Annotated[list[RoleName], Field(max_length=32)]
+    roles: RoleNames
 
 
 class UserCreateRequest(RequestBody):
     email: Email
     username: Username
-    roles: Annotated[list[RoleName], Field(max_length=32)] = []
+    roles: RoleNames = []
 
 
 class UserResponse(ResponseBody):
@@ -283,7 +309,7 @@ class UserResponse(ResponseBody):
 
 class OrganizationCreateRequest(RequestBody):
     name: OrgName
-    display_name: Annotated[Text, StringConstraints(max_length=128)] = ""
+    display_name: DisplayName = ""
 
 
 class OrganizationResponse(ResponseBody):

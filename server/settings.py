@@ -1,19 +1,50 @@
-"""What the server is configured with; one frozen value passed to `create_app`."""
+"""What the server is configured with; one frozen value passed to `create_app`.
+
+Every request-size limit lives here, with its default and the environment variable that
+overrides it, so an operator finds them in one place (the README lists them too).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 AGENTS_EXPERIMENT = "agents"
 KNOWN_EXPERIMENTS = frozenset({AGENTS_EXPERIMENT})
+DEFAULT_MAX_JSON_BYTES = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_JSON_NESTING = 64
 DEFAULT_TOKEN_LIFETIME = timedelta(days=30)
 
+MAX_JSON_BYTES_ENV = "DBAUTHZ_MAX_JSON_BYTES"
+MAX_FILE_BYTES_ENV = "DBAUTHZ_MAX_UPLOAD_BYTES"
 
-class UnknownExperimentError(ValueError):
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+"""What a multipart upload may carry besides the file: boundaries, part headers, form fields."""
+
+
+class SettingsError(ValueError):
+    """A setting the server cannot run with; `str()` is one line for the operator."""
+
+
+class UnknownExperimentError(SettingsError):
     """An experiment name the server does not know; `str()` lists the known ones."""
+
+
+def _bytes_from_env(name: str, default: int) -> Callable[[], int]:
+    """A default read from `name` when a `Settings` is made (a positive whole number of bytes)."""
+
+    def read() -> int:
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isascii() or not raw.isdigit() or int(raw) <= 0:
+            raise SettingsError(f"{name} must be a positive number of bytes, got {raw!r}")
+        return int(raw)
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,15 +53,30 @@ class Settings:
 
     `dev` turns on everything still behind an experiment (as a development build does), so the
     experiment-gated paths must be tested with it both on and off.
+
+    Request bodies: a `multipart/form-data` body may hold `max_file_bytes` of file plus
+    `MULTIPART_ENVELOPE_BYTES`; any other body at most `max_json_bytes`, nested at most
+    `max_json_nesting` levels. The byte limits default from `DBAUTHZ_MAX_JSON_BYTES` and
+    `DBAUTHZ_MAX_UPLOAD_BYTES` when those are set.
     """
 
     experiments: frozenset[str] = field(default_factory=frozenset)
     dev: bool = False
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_file_bytes: int = field(
+        default_factory=_bytes_from_env(MAX_FILE_BYTES_ENV, DEFAULT_MAX_FILE_BYTES)
+    )
+    max_json_bytes: int = field(
+        default_factory=_bytes_from_env(MAX_JSON_BYTES_ENV, DEFAULT_MAX_JSON_BYTES)
+    )
+    max_json_nesting: int = DEFAULT_MAX_JSON_NESTING
     token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
 
     def experiment_enabled(self, name: str) -> bool:
         return self.dev or name in self.experiments
+
+    @property
+    def max_multipart_bytes(self) -> int:
+        return self.max_file_bytes + MULTIPART_ENVELOPE_BYTES
 
 
 def parse_experiments(raw: str | Iterable[str]) -> frozenset[str]:

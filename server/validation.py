@@ -40,12 +40,16 @@ def check_email(value: str) -> str:
 
 
 def check_username(value: str) -> str:
-    if len(value) > USERNAME_MAX or not _USERNAME.fullmatch(value):
+    if len(value) > USERNAME_MAX:
+        raise ValueError(f"username must be at most {USERNAME_MAX} characters")
+    if not _USERNAME.fullmatch(value):
         raise ValueError(f"username {USERNAME_RULE}")
     return value
 
 
 def check_org_name(value: str) -> str:
-    if len(value) > ORG_NAME_MAX or not _ORG_NAME.fullmatch(value):
+    if len(value) > ORG_NAME_MAX:
+        raise ValueError(f"organization name must be at most {ORG_NAME_MAX} characters")
+    if not _ORG_NAME.fullmatch(value):
         raise ValueError(f"organization name {ORG_NAME_RULE}")
     return value

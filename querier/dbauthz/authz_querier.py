@@ -59,6 +59,7 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     GetDataPresenceRow,
     JsonValue,
     Organization,
@@ -725,7 +726,19 @@ class AuthzQuerier:
         )
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
-        return self._fetch(lambda: self._inner.get_chat_file(id=id))
+        """Decided on the metadata; the bytes are loaded only when the read is allowed.
+
+        Fetching the row first would pull the whole blob for every probe: a denied read of a
+        large file would be slower than a missing one (an existence and size oracle).
+        """
+        self.get_chat_file_metadata(id=id)
+        return self._inner.get_chat_file(id=id)
+
+    def get_chat_file_metadata(self, *, id: UUID) -> GetChatFileMetadataRow:
+        actor = current_actor()
+        row = self._inner.get_chat_file_metadata(id=id)
+        self._authorize(actor, Action.READ, chat_object(row.owner_id, row.organization_id))
+        return row
 
     # --- model configs -------------------------------------------------------------------------
 
@@ -808,6 +821,12 @@ class AuthzQuerier:
 
     def get_data_presence(self) -> GetDataPresenceRow:
         return self._guard(Action.READ, resources.SYSTEM, self._inner.get_data_presence)
+
+    def lock_chat_model_config_writes(self) -> None:
+        """Only for those who may change model configs: it makes every other writer wait."""
+        self._guard(
+            Action.UPDATE, resources.CHAT_MODEL_CONFIG, self._inner.lock_chat_model_config_writes
+        )
 
 
 def _is_builtin(name: str) -> bool:

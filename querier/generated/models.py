@@ -28,8 +28,10 @@ __all__ = [
     "GetChatCostPerChatRow",
     "GetChatCostPerModelRow",
     "GetChatCostSummaryRow",
+    "GetChatFileMetadataRow",
     "GetDataPresenceRow",
     "JsonValue",
+    "LockChatModelConfigWritesRow",
     "Organization",
     "OrganizationMember",
     "User",
@@ -260,9 +262,29 @@ class GetChatCostSummaryRow:
 
 
 @dataclass(frozen=True, slots=True)
+class GetChatFileMetadataRow:
+    """A row of GetChatFileMetadata."""
+
+    id: UUID
+    owner_id: UUID
+    organization_id: UUID | None
+    name: str
+    mimetype: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class GetDataPresenceRow:
     """A row of GetDataPresence."""
 
     has_users: bool
     has_organizations: bool
     has_model_configs: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LockChatModelConfigWritesRow:
+    """A row of LockChatModelConfigWrites."""
+
+    locked: bool

@@ -26,6 +26,7 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     GetDataPresenceRow,
     JsonValue,
     Organization,
@@ -48,6 +49,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "get_chat_cost_per_model",
     "get_chat_cost_summary",
     "get_chat_file",
+    "get_chat_file_metadata",
     "get_chat_message",
     "get_chat_messages",
     "get_chat_model_config",
@@ -77,6 +79,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "insert_organization",
     "insert_organization_member",
     "insert_user",
+    "lock_chat_model_config_writes",
     "soft_delete_chat_message",
     "unarchive_chat",
     "update_api_key_last_used",
@@ -197,6 +200,13 @@ class Querier(Protocol):
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
         """`GetChatFile` (:one).
+        Raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_chat_file_metadata(self, *, id: UUID) -> GetChatFileMetadataRow:
+        """`GetChatFileMetadata` (:one).
+        Everything but the bytes: enough to decide a read before loading them. octet_length reads
+        the stored length from the value's header; it does not fetch or decompress the data.
         Raises `NotFoundError` when no row matches."""
         ...
 
@@ -437,6 +447,14 @@ class Querier(Protocol):
     ) -> User:
         """`InsertUser` (:one).
         Raises `NotFoundError` when no row matches."""
+        ...
+
+    def lock_chat_model_config_writes(self) -> None:
+        """`LockChatModelConfigWrites` (:exec).
+        One transaction-scoped lock that every change of the default takes first, before reading
+        anything: writers queue on it in one order (no deadlock between two row locks and the
+        single-default index), and each then reads the default as the previous writer left it.
+        Readers never take it."""
         ...
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:

@@ -29,8 +29,10 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     GetDataPresenceRow,
     JsonValue,
+    LockChatModelConfigWritesRow,
     Organization,
     OrganizationMember,
     User,
@@ -51,6 +53,7 @@ GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.
 GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
 GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::numeric AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::numeric AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter"
 GET_CHAT_FILE = "SELECT id, owner_id, organization_id, name, mimetype, data, created_at FROM chat_files WHERE id = %(id)s"
+GET_CHAT_FILE_METADATA = "SELECT id, owner_id, organization_id, name, mimetype, octet_length(data) AS size, created_at\nFROM chat_files\nWHERE id = %(id)s"
 GET_CHAT_MESSAGE = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages WHERE chat_id = %(chat_id)s AND id = %(id)s"
 GET_CHAT_MESSAGES = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages\nWHERE chat_id = %(chat_id)s AND NOT deleted AND id > %(after_id)s::bigint\nORDER BY id\nLIMIT %(page_limit)s::integer"
 GET_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE id = %(id)s"
@@ -86,6 +89,7 @@ INSERT_DEMO_SEED = "INSERT INTO demo_seeds DEFAULT VALUES\nON CONFLICT (id) DO U
 INSERT_ORGANIZATION = "INSERT INTO organizations (id, name, display_name, is_default)\nVALUES (%(id)s, %(name)s, %(display_name)s, %(is_default)s)\nRETURNING id, name, display_name, is_default, created_at"
 INSERT_ORGANIZATION_MEMBER = "INSERT INTO organization_members (user_id, organization_id, roles)\nVALUES (%(user_id)s, %(organization_id)s, %(roles)s::text[])\nRETURNING user_id, organization_id, roles, created_at"
 INSERT_USER = "INSERT INTO users (id, email, username, rbac_roles, status)\nVALUES (%(id)s, %(email)s, %(username)s, %(rbac_roles)s::text[], %(status)s)\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
+LOCK_CHAT_MODEL_CONFIG_WRITES = "SELECT true AS locked FROM pg_advisory_xact_lock(hashtext('dbauthz.chat_model_configs.default'))"
 SOFT_DELETE_CHAT_MESSAGE = "UPDATE chat_messages SET deleted = true WHERE chat_id = %(chat_id)s AND id = %(id)s AND NOT deleted"
 UNARCHIVE_CHAT = "UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
 UPDATE_API_KEY_LAST_USED = "UPDATE api_keys SET last_used = %(last_used)s WHERE id = %(id)s"
@@ -139,8 +143,16 @@ def _get_chat_cost_summary_row(r: Sequence[Any]) -> GetChatCostSummaryRow:
     return GetChatCostSummaryRow(r[0], r[1], r[2], r[3])
 
 
+def _get_chat_file_metadata_row(r: Sequence[Any]) -> GetChatFileMetadataRow:
+    return GetChatFileMetadataRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+
+
 def _get_data_presence_row(r: Sequence[Any]) -> GetDataPresenceRow:
     return GetDataPresenceRow(r[0], r[1], r[2])
+
+
+def _lock_chat_model_config_writes_row(r: Sequence[Any]) -> LockChatModelConfigWritesRow:
+    return LockChatModelConfigWritesRow(r[0])
 
 
 def _organization(r: Sequence[Any]) -> Organization:
@@ -313,6 +325,18 @@ class SqlQuerier:
         Raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_FILE, dict[str, Any]({"id": id})
         return _chat_file(first_row(execute(self._conn, sql, params, "GetChatFile"), "GetChatFile"))
+
+    def get_chat_file_metadata(self, *, id: UUID) -> GetChatFileMetadataRow:
+        """`GetChatFileMetadata` (:one).
+        Everything but the bytes: enough to decide a read before loading them. octet_length reads
+        the stored length from the value's header; it does not fetch or decompress the data.
+        Raises `NotFoundError` when no row matches."""
+        sql, params = GET_CHAT_FILE_METADATA, dict[str, Any]({"id": id})
+        return _get_chat_file_metadata_row(
+            first_row(
+                execute(self._conn, sql, params, "GetChatFileMetadata"), "GetChatFileMetadata"
+            )
+        )
 
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
@@ -762,6 +786,15 @@ class SqlQuerier:
             ),
         )
         return _user(first_row(execute(self._conn, sql, params, "InsertUser"), "InsertUser"))
+
+    def lock_chat_model_config_writes(self) -> None:
+        """`LockChatModelConfigWrites` (:exec).
+        One transaction-scoped lock that every change of the default takes first, before reading
+        anything: writers queue on it in one order (no deadlock between two row locks and the
+        single-default index), and each then reads the default as the previous writer left it.
+        Readers never take it."""
+        sql, params = LOCK_CHAT_MODEL_CONFIG_WRITES, dict[str, Any]({})
+        execute(self._conn, sql, params, "LockChatModelConfigWrites")
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:
         """`SoftDeleteChatMessage` (:execrows)."""

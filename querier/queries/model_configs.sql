@@ -23,3 +23,10 @@ RETURNING *;
 
 -- name: DeleteChatModelConfig :execrows
 DELETE FROM chat_model_configs WHERE id = @id;
+
+-- name: LockChatModelConfigWrites :exec
+-- One transaction-scoped lock that every change of the default takes first, before reading
+-- anything: writers queue on it in one order (no deadlock between two row locks and the
+-- single-default index), and each then reads the default as the previous writer left it.
+-- Readers never take it.
+SELECT true AS locked FROM pg_advisory_xact_lock(hashtext('dbauthz.chat_model_configs.default'));

@@ -13,15 +13,17 @@ from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
 from authz import Action
 from server.context import Ctx, chat_object
 from server.errors import read_or_404
-from server.schemas import ChatFileResponse
+from server.schemas import MAX_FILE_NAME_CHARS, ChatFileResponse
 
-router = APIRouter(prefix="/api/v2/chats/files", tags=["files"])
+UPLOAD_PATH = "/api/v2/chats/files"
+"""The one path that takes a multipart body (and the upload size limit): see `server.gate`."""
+
+router = APIRouter(prefix=UPLOAD_PATH, tags=["files"])
 
 DEFAULT_MIMETYPE = "application/octet-stream"
 _MIMETYPE = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
 )
-_MAX_NAME = 255
 
 
 @router.post(
@@ -75,7 +77,7 @@ def download_file(ctx: Ctx, file_id: UUID) -> Response:
 
 def _clean_name(name: str | None) -> str:
     cleaned = "".join(ch for ch in (name or "") if ch.isprintable()).strip()
-    cleaned = cleaned.encode("utf-8", "ignore").decode("utf-8")[:_MAX_NAME]
+    cleaned = cleaned.encode("utf-8", "ignore").decode("utf-8")[:MAX_FILE_NAME_CHARS]
     return cleaned or "upload"
 
 

@@ -44,6 +44,7 @@ def create_model_config(ctx: Ctx, body: ModelConfigCreateRequest) -> ModelConfig
     ctx.authorize(Action.CREATE, resources.CHAT_MODEL_CONFIG.with_id(config_id))
     with ctx.transaction() as q:
         if body.is_default:
+            q.lock_chat_model_config_writes()
             _clear_default(q, keep=config_id)
         config = q.insert_chat_model_config(
             id=config_id,
@@ -63,6 +64,7 @@ def update_model_config(
 ) -> ModelConfigResponse:
     ctx.authorize(Action.UPDATE, resources.CHAT_MODEL_CONFIG.with_id(config_id))
     with ctx.transaction() as q:
+        q.lock_chat_model_config_writes()  # first: what is read next is what the last writer left
         current = read_or_404(lambda: q.get_chat_model_config(id=config_id))
         is_default = current.is_default if body.is_default is None else body.is_default
         if is_default and not current.is_default:

@@ -29,6 +29,7 @@ from querier.generated.models import (
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
+    GetChatFileMetadataRow,
     GetDataPresenceRow,
     Organization,
     OrganizationMember,
@@ -56,6 +57,7 @@ USER = User(OWNER, "o@example.com", "o", ("chat-access",), UserStatus.ACTIVE, NO
 ORGANIZATION = Organization(ORG, "acme", "Acme", False, NOW)
 MEMBER = OrganizationMember(OWNER, ORG, ("organization-auditor",), NOW)
 FILE = ChatFile(FILE_ID, OWNER, ORG, "a.txt", "text/plain", b"x", NOW)
+FILE_META = GetChatFileMetadataRow(FILE_ID, OWNER, ORG, "a.txt", "text/plain", 1, NOW)
 CONFIG = ChatModelConfig(CONFIG_ID, "acme", "m", "M", True, True, 8192, NOW, NOW)
 SUMMARY = GetChatCostSummaryRow(Decimal(10), Decimal(1), Decimal(2), 3)
 PER_MODEL = [
@@ -390,7 +392,14 @@ METHOD_SUITE.add(
         "get_chat_file",
         {"id": FILE_ID},
         [(resources.CHAT.with_owner(OWNER).in_org(ORG), READ)],
-        inner={"get_chat_file": FILE},
+        inner={"get_chat_file_metadata": FILE_META, "get_chat_file": FILE},
+        writes=True,  # here: the bytes are never loaded when the read is denied
+    ),
+    MethodCase(
+        "get_chat_file_metadata",
+        {"id": FILE_ID},
+        [(resources.CHAT.with_owner(OWNER).in_org(ORG), READ)],
+        inner={"get_chat_file_metadata": FILE_META},
     ),
     # model configs: readable by whoever may use chats; managed on chat_model_config
     MethodCase(
@@ -469,6 +478,13 @@ METHOD_SUITE.add(
         {},
         [(resources.SYSTEM, READ)],
         inner={"get_data_presence": PRESENCE},
+        writes=True,
+    ),
+    MethodCase(
+        "lock_chat_model_config_writes",
+        {},
+        [(resources.CHAT_MODEL_CONFIG, UPDATE)],
+        inner={"lock_chat_model_config_writes": None},
         writes=True,
     ),
 )

@@ -50,6 +50,13 @@ def _demo_seed(q: SqlQuerier) -> dict[str, Any]:
     return {}
 
 
+def _file(q: SqlQuerier) -> uuid.UUID:
+    row = q.insert_chat_file(
+        id=uuid.uuid4(), owner_id=f.user(q).id, name="a", mimetype="text/plain", data=b"x"
+    )
+    return row.id
+
+
 def _window(q: SqlQuerier) -> dict[str, Any]:
     return {"owner_id": f.user(q).id, "start_date": NOW - timedelta(days=1), "end_date": NOW}
 
@@ -99,6 +106,7 @@ ARGS: dict[str, Args] = {
             data=b"x",
         ).id
     },
+    "get_chat_file_metadata": lambda q: {"id": _file(q)},
     "get_default_chat_model_config": lambda q: {},
     "get_chat_model_config": lambda q: {"id": f.model_config(q).id},
     "get_chat_model_configs": lambda q: {"enabled_only": False},
@@ -119,6 +127,7 @@ ARGS: dict[str, Args] = {
         "context_limit": 5,
     },
     "delete_chat_model_config": lambda q: {"id": f.model_config(q).id},
+    "lock_chat_model_config_writes": lambda q: {},
     "get_user_by_id": lambda q: {"id": f.user(q).id},
     "get_user_by_id_for_update": lambda q: {"id": f.user(q).id},
     "get_organization_member_for_update": _member,
