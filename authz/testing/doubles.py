@@ -50,6 +50,8 @@ class FakePrepared:
         owner: ColumnElement[Any] | None,
         org: ColumnElement[Any] | None,
         id: ColumnElement[Any] | None = None,
+        user_acl: ColumnElement[Any] | None = None,
+        group_acl: ColumnElement[Any] | None = None,
     ) -> ColumnElement[bool]:
         return sa.true() if self.allow else sa.false()
 

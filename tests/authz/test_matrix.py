@@ -36,6 +36,7 @@ ORG_A = UUID("00000000-0000-4000-8000-0000000000a0")
 ORG_B = UUID("00000000-0000-4000-8000-0000000000b0")
 
 CRUD = (Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE)
+CHAT_ACTIONS = (*CRUD, Action.SHARE)
 
 CHAT_BANNED_IN_A = Role(
     "chat-ban",
@@ -103,7 +104,7 @@ CASES: Sequence[Case] = (
     Case(
         "own personal chat",
         resources.CHAT.with_id(_sid(100)).with_owner(ME),
-        CRUD,
+        CHAT_ACTIONS,
         allowed="owner chat_access chat_access_in_org_a chat_access_banned_in_org_a",
         denied=(
             "member auditor user_admin org_admin org_member org_auditor org_user_admin "
@@ -113,7 +114,7 @@ CASES: Sequence[Case] = (
     Case(
         "own chat in org A (user-level grant reaches it; the org-level ban overrides it)",
         resources.CHAT.with_id(_sid(101)).with_owner(ME).in_org(ORG_A),
-        CRUD,
+        CHAT_ACTIONS,
         allowed="owner org_admin chat_access_in_org_a",
         denied=(
             "member auditor user_admin chat_access org_member org_auditor org_user_admin "
@@ -124,7 +125,7 @@ CASES: Sequence[Case] = (
     Case(
         "own chat in org B, which the chat-access user does not belong to",
         resources.CHAT.with_owner(ME).in_org(ORG_B),
-        CRUD,
+        CHAT_ACTIONS,
         allowed="owner other_org_admin",
         denied=(
             "member auditor user_admin chat_access org_admin org_member org_auditor "
@@ -135,7 +136,7 @@ CASES: Sequence[Case] = (
     Case(
         "someone else's chat in org A",
         resources.CHAT.with_owner(OTHER).in_org(ORG_A),
-        CRUD,
+        CHAT_ACTIONS,
         allowed="owner org_admin",
         denied=(
             "member auditor user_admin chat_access org_member org_auditor org_user_admin "
@@ -146,7 +147,7 @@ CASES: Sequence[Case] = (
     Case(
         "someone else's personal chat",
         resources.CHAT.with_owner(OTHER),
-        CRUD,
+        CHAT_ACTIONS,
         allowed="owner",
         denied=(
             "member auditor user_admin chat_access org_admin org_member org_auditor "

@@ -1,0 +1,109 @@
+"""Access-control lists on objects: who (user or group id) may do what, and the ACL vote.
+
+The ACL is the second way to an allow, beside roles: `allow = (role OR acl) AND scope`. It has
+no levels and no negation. Membership is the boundary, as for the user level (DESIGN.md "Model
+v2"): a user entry counts only when the object has no org or the subject is a member of its
+org; a group entry only when the object has an org and the subject is a member of it (groups
+belong to organizations). Every org a subject is a member of is also its *Everyone* group,
+whose id is the org id.
+
+An `Object` keeps its ACL twice: as given (`Mapping[UUID, frozenset[Action]]`, `*` kept) for
+reading and comparing, and as an `AclIndex` keyed by `UUID.int` with `*` expanded over the
+type's actions, so the vote is a dict lookup and one set membership per id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from uuid import UUID
+
+from authz.registry import REGISTRY, Action, check_action
+
+AclEntries = Mapping[UUID, frozenset[Action]]
+"""A user or group ACL: id -> the actions granted (`Action.WILDCARD` = every action)."""
+
+EMPTY_ACL: AclEntries = MappingProxyType({})
+
+AclInput = Mapping[UUID, Iterable[Action | str]] | Mapping[str, Iterable[Action | str]]
+"""What `Object.with_acl` accepts: ids as `UUID` or string, actions as `Action` or string."""
+
+
+def parse_acl(resource_type: str, entries: AclInput | None, what: str) -> AclEntries:
+    """Validate an ACL for `resource_type`: ids must be UUIDs, actions the type's (or `*`).
+
+    An entry with no actions is dropped (it grants nothing), so `{u: []}` equals `{}`.
+    """
+    from authz.objects import to_uuid  # objects imports this module
+
+    if not entries:
+        return EMPTY_ACL
+    if not isinstance(entries, Mapping):
+        raise TypeError(f"{what}: expected a mapping id -> actions, got {type(entries).__name__}")
+    out: dict[UUID, frozenset[Action]] = {}
+    for key, actions in entries.items():
+        ident = to_uuid(key, f"{what} key")
+        if isinstance(actions, str):
+            raise TypeError(f"{what}[{ident}]: expected a collection of actions, got {actions!r}")
+        parsed = frozenset(check_action(resource_type, a) for a in actions)
+        if parsed:
+            out[ident] = out.get(ident, frozenset()) | parsed
+    return MappingProxyType(out) if out else EMPTY_ACL
+
+
+@dataclass(frozen=True, slots=True)
+class AclIndex:
+    """An object's ACL for the engine: `UUID.int` -> concrete actions (`*` expanded)."""
+
+    users: Mapping[int, frozenset[Action]]
+    groups: Mapping[int, frozenset[Action]]
+
+
+def index_acl(resource_type: str, users: AclEntries, groups: AclEntries) -> AclIndex | None:
+    """The engine's form of an object's ACL; None when it has no entry (the common case)."""
+    if not users and not groups:
+        return None
+    every = REGISTRY[resource_type]
+
+    def expand(entries: AclEntries) -> dict[int, frozenset[Action]]:
+        return {
+            ident.int: every if Action.WILDCARD in actions else actions
+            for ident, actions in entries.items()
+        }
+
+    return AclIndex(expand(users), expand(groups))
+
+
+def acl_allows(
+    acl: AclIndex,
+    action: Action,
+    me: int,
+    group_keys: Iterable[int],
+    member_keys: frozenset[int],
+    org_key: int | None,
+    any_org: bool,
+) -> bool:
+    """The ACL vote (see the module docstring). `group_keys` are the subject's own groups;
+    its Everyone groups are `member_keys`, the orgs it is a member of.
+
+    An any-org object asks "personally or in some org of mine": user entries always count
+    (the personal case), group entries when the subject is a member of at least one org.
+    """
+    if any_org:
+        user_applies, group_applies = True, bool(member_keys)
+    elif org_key is None:
+        user_applies, group_applies = True, False
+    else:
+        user_applies = group_applies = org_key in member_keys
+    if user_applies:
+        granted = acl.users.get(me)
+        if granted is not None and action in granted:
+            return True
+    if group_applies and acl.groups:
+        groups = acl.groups
+        for key in (*group_keys, *member_keys):
+            granted = groups.get(key)
+            if granted is not None and action in granted:
+                return True
+    return False
