@@ -23,9 +23,9 @@ from authz.scopes import Scope
 from authz.subjects import CHATD, SYSTEM_RESTRICTED, Subject, SubjectType
 
 __all__ = [
-    "AclMatch",
     "CHATD",
     "SYSTEM_RESTRICTED",
+    "AclMatch",
     "Action",
     "Authorizer",
     "AuthorizerProtocol",

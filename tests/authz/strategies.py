@@ -140,31 +140,46 @@ def subjects(draw: st.DrawFn) -> Subject:
     )
 
 
-def acl_actions(resource_type: str) -> st.SearchStrategy[frozenset[Action]]:
-    return st.frozensets(
-        st.sampled_from(sorted(REGISTRY[resource_type] | {Action.WILDCARD})),
-        min_size=1,
-        max_size=2,
-    )
-
-
 ACL_USERS = (*USERS, FOREIGN_USER)
 ACL_GROUPS = (*GROUPS, *ORGS, FOREIGN_ORG)
 """Group entries name real groups, Everyone groups (org ids) and a group nobody is in."""
 
 
+def _acls(
+    keys: tuple[UUID, ...], resource_type: str
+) -> st.SearchStrategy[dict[UUID, frozenset[Action]]]:
+    actions = st.frozensets(
+        st.sampled_from(sorted(REGISTRY[resource_type] | {Action.WILDCARD})),
+        min_size=1,
+        max_size=2,
+    )
+    return st.dictionaries(st.sampled_from(keys), actions, max_size=2)
+
+
+# Built once: constructing strategies per draw costs more than the checks they feed.
+_USER_ACLS = {t: _acls(ACL_USERS, t) for t in CONCRETE_TYPES}
+_GROUP_ACLS = {t: _acls(ACL_GROUPS, t) for t in CONCRETE_TYPES}
+_TYPES = st.sampled_from(CONCRETE_TYPES)
+_IDS = st.sampled_from((None, *OBJECT_IDS))
+_OBJECT_IDS = st.sampled_from(OBJECT_IDS)
+_OWNERS = st.sampled_from(OWNERS)
+_ORGS = st.sampled_from(OBJECT_ORGS)
+
+
 @st.composite
-def objects(draw: st.DrawFn, resource_type: str | None = None, any_org: bool = True) -> Object:
+def objects(
+    draw: st.DrawFn, resource_type: str | None = None, any_org: bool = True, with_id: bool = False
+) -> Object:
     """An object of the universe, often with an ACL, sometimes an any-org question."""
-    kind = resource_type or draw(st.sampled_from(CONCRETE_TYPES))
+    kind = resource_type or draw(_TYPES)
     asks_any_org = any_org and draw(st.integers(0, 5)) == 0
-    users = draw(st.dictionaries(st.sampled_from(ACL_USERS), acl_actions(kind), max_size=2))
-    groups = draw(st.dictionaries(st.sampled_from(ACL_GROUPS), acl_actions(kind), max_size=2))
+    users = draw(_USER_ACLS[kind])
+    groups = draw(_GROUP_ACLS[kind])
     return Object(
         kind,
-        draw(st.sampled_from((None, *OBJECT_IDS))),
-        draw(st.sampled_from(OWNERS)),
-        None if asks_any_org else draw(st.sampled_from(OBJECT_ORGS)),
+        draw(_OBJECT_IDS if with_id else _IDS),
+        draw(_OWNERS),
+        None if asks_any_org else draw(_ORGS),
         acl_users=users,
         acl_groups=groups,
         any_org=asks_any_org,

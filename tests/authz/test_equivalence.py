@@ -22,7 +22,7 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
@@ -53,6 +53,9 @@ MIN_CASES_IN_MEMORY = 100_000
 MIN_CASES_SQL = 50_000
 MIN_CASES_EXPLAIN = 4_000
 
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+"""Each example checks thousands of cases: slow examples are the point."""
+
 AUTHORIZER = Authorizer()
 SHAPES = {resource_type: all_object_shapes(resource_type) for resource_type, _ in CONCRETE_PAIRS}
 
@@ -72,7 +75,9 @@ def test_case_budget_adds_up() -> None:
 def test_authorize_prepared_and_reference_agree() -> None:
     cases = 0
 
-    @settings(max_examples=EXAMPLES_IN_MEMORY, deadline=None, database=None)
+    @settings(
+        max_examples=EXAMPLES_IN_MEMORY, deadline=None, database=None, suppress_health_check=SLOW_OK
+    )
     @given(
         subject=subjects(),
         batch=st.lists(objects(), min_size=OBJECTS_PER_EXAMPLE, max_size=OBJECTS_PER_EXAMPLE),
@@ -107,7 +112,9 @@ def test_authorize_prepared_and_reference_agree() -> None:
 def test_explain_agrees_with_authorize() -> None:
     cases = 0
 
-    @settings(max_examples=EXAMPLES_EXPLAIN, deadline=None, database=None)
+    @settings(
+        max_examples=EXAMPLES_EXPLAIN, deadline=None, database=None, suppress_health_check=SLOW_OK
+    )
     @given(subject=subjects(), batch=st.lists(objects(), min_size=20, max_size=20))
     def run(subject: Subject, batch: list[Object]) -> None:
         nonlocal cases
@@ -227,13 +234,15 @@ def _row(obj: Object) -> Row:
     return (obj.id, obj.owner, obj.org, obj.acl_users, obj.acl_groups)
 
 
-sql_objects = objects(resource_type="chat", any_org=False).filter(lambda o: o.id is not None)
+sql_objects = objects(resource_type="chat", any_org=False, with_id=True)
 
 
 def test_sql_filter_agrees_on_postgresql(object_rows: Connection) -> None:
     cases = 0
 
-    @settings(max_examples=EXAMPLES_SQL, deadline=None, database=None)
+    @settings(
+        max_examples=EXAMPLES_SQL, deadline=None, database=None, suppress_health_check=SLOW_OK
+    )
     @given(
         subject=subjects(),
         batch=st.lists(sql_objects, min_size=SQL_RANDOM_ROWS, max_size=SQL_RANDOM_ROWS),
