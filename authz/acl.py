@@ -79,7 +79,7 @@ def acl_allows(
     acl: AclIndex,
     action: Action,
     me: int,
-    group_keys: Iterable[int],
+    group_keys: tuple[int, ...],
     member_keys: frozenset[int],
     org_key: int | None,
     any_org: bool,
@@ -87,23 +87,26 @@ def acl_allows(
     """The ACL vote (see the module docstring). `group_keys` are the subject's own groups;
     its Everyone groups are `member_keys`, the orgs it is a member of.
 
-    An any-org object asks "personally or in some org of mine": user entries always count
-    (the personal case), group entries when the subject is a member of at least one org.
+    An any-org object asks "personally or in some org of mine" (its `org_key` is None): user
+    entries count (the personal case), group entries when the subject is a member of at
+    least one org.
     """
-    if any_org:
-        user_applies, group_applies = True, bool(member_keys)
-    elif org_key is None:
-        user_applies, group_applies = True, False
-    else:
-        user_applies = group_applies = org_key in member_keys
-    if user_applies:
+    if org_key is None or org_key in member_keys:
         granted = acl.users.get(me)
         if granted is not None and action in granted:
             return True
-    if group_applies and acl.groups:
-        groups = acl.groups
-        for key in (*group_keys, *member_keys):
-            granted = groups.get(key)
-            if granted is not None and action in granted:
-                return True
+    if acl.groups and (member_keys if any_org else org_key in member_keys):
+        return group_entries_allow(acl, action, group_keys, member_keys)
+    return False
+
+
+def group_entries_allow(
+    acl: AclIndex, action: Action, group_keys: tuple[int, ...], member_keys: frozenset[int]
+) -> bool:
+    """Some group of the subject (its own, or an Everyone group) has an entry granting it."""
+    groups = acl.groups
+    for key in (*group_keys, *member_keys):
+        granted = groups.get(key)
+        if granted is not None and action in granted:
+            return True
     return False

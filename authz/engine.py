@@ -17,12 +17,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement
 
-from authz.acl import acl_allows
+from authz.acl import acl_allows, group_entries_allow
 from authz.errors import NotAuthorizedError
 from authz.explain import Explanation, explain
 from authz.objects import Object
 from authz.registry import Action, check_action, check_object_type
-from authz.scopes import Scope
+from authz.scopes import Scope, ScopeTerm
 from authz.sqlfilter import FilterCache, FilterColumns, build_filter
 from authz.subjects import RoleSetKey, Subject
 from authz.tables import Decision, DecisionTable, Rule, compile_role_set, with_scope
@@ -88,12 +88,7 @@ def _role_allows(rule: Rule, obj: Object, me: int) -> bool:
 
 
 def decide(table: DecisionTable, subject: Subject, action: Action, obj: Object) -> bool:
-    """`(role OR acl) AND scope` for one object: the engine's complete decision.
-
-    `Authorizer.authorize` first tries the fast path (`table.rules`) and comes here only when
-    it does not allow, so a denial, an ACL, a scope narrowed to ids and an any-org object
-    cost nothing to the common allowed check.
-    """
+    """`(role OR acl) AND scope` for one object: the engine's complete decision."""
     decision = table.decisions[(obj.type, action)]
     scope = decision.scope
     if scope is not None and obj._id_key not in scope.ids:
@@ -110,6 +105,55 @@ def decide(table: DecisionTable, subject: Subject, action: Action, obj: Object) 
         obj._org_key,
         obj.in_any_org,
     )
+
+
+def _beyond_fast_path(
+    table: DecisionTable,
+    role: Rule,
+    scope: ScopeTerm | None,
+    subject: Subject,
+    action: Action,
+    obj: Object,
+) -> bool:
+    """`decide` after the fast path (`table.rules`) did not allow: for a pair the scope narrows
+    to ids (`scope` set: the fast path used a stand-in), an any-org object, or an ACL. Called
+    only then, so none of it costs the common check anything; `_role_allows` and the user
+    ACL entry are inlined because a call costs as much as the logic."""
+    me = subject.id_key
+    if scope is not None and obj._id_key not in scope.ids:
+        return False
+    if scope is not None or obj.in_any_org:
+        # The role path (`_role_allows`); without a scope the fast path already tried a
+        # plain object, so only an any-org one gets here.
+        always = role.always
+        if always is not None:
+            if always:
+                return True
+        elif obj.in_any_org:
+            if role.any_org_any or (obj._owner_key == me and role.any_org_own):
+                return True
+        else:
+            org_key = obj._org_key
+            if org_key is None:
+                if role.own_personal and obj._owner_key == me:
+                    return True
+            else:
+                any_object = role.orgs.get(org_key)
+                if any_object or (any_object is False and obj._owner_key == me):
+                    return True
+    # Else (scope admits all, object in one org or none) the fast path was the role decision.
+    acl = obj._acl
+    if acl is None:
+        return False
+    org = obj._org_key
+    members = table.member_org_keys
+    if org is None or org in members:
+        granted = acl.users.get(me)
+        if granted is not None and action in granted:
+            return True
+    if acl.groups and (members if obj.in_any_org else org in members):
+        return group_entries_allow(acl, action, subject.group_keys, members)
+    return False
 
 
 class Authorizer:
@@ -177,8 +221,44 @@ class Authorizer:
                         return
             elif always:
                 return
-            if decide(table, subject, action, obj):
-                return
+            # Not allowed by the roles. That is final unless the object has an ACL or asks
+            # about any org, or the scope narrows this pair to ids (a stand-in rule).
+            scoped = rule.scoped
+            if scoped is not None:
+                # A pair the scope narrows to ids: admitted ids of plain objects get the role
+                # rule's fast path again, inline (a call costs as much as the check).
+                scope = scoped.scope
+                assert scope is not None
+                if obj._id_key in scope.ids:
+                    role = scoped.role
+                    always = role.always
+                    if obj._slow:
+                        if _beyond_fast_path(table, role, scope, subject, action, obj):
+                            return
+                    elif always is None:
+                        org = obj._org_key
+                        if org is None:
+                            if role.own_personal and obj._owner_key == subject.id_key:
+                                return
+                        else:
+                            any_object = role.orgs.get(org)
+                            if any_object or (
+                                any_object is False and obj._owner_key == subject.id_key
+                            ):
+                                return
+                    elif always:
+                        return
+            elif obj._slow:
+                # "Shared with me?" — the user entry, inline; everything else in the call.
+                acl = obj._acl
+                if acl is not None:
+                    org = obj._org_key
+                    if org is None or org in table.member_org_keys:
+                        granted = acl.users.get(subject.id_key)
+                        if granted is not None and action in granted:
+                            return
+                if _beyond_fast_path(table, rule, None, subject, action, obj):
+                    return
         else:
             _check_pair(obj.type, action)
         raise NotAuthorizedError(subject_id=subject.id, action=action, object=obj)

@@ -61,6 +61,8 @@ class Object:
     """`org.int`, precomputed for the engine's hot path."""
     _acl: AclIndex | None = field(repr=False, compare=False, hash=False)
     """The ACL keyed by `UUID.int`, `*` expanded; None without entries (the engine's test)."""
+    _slow: bool = field(repr=False, compare=False, hash=False)
+    """Has an ACL or asks about any org: the fast path's denial is not the last word."""
 
     def __init__(
         self,
@@ -112,7 +114,9 @@ class Object:
         set_(self, "_id_key", None if id is None else id.int)
         set_(self, "_owner_key", None if owner is None else owner.int)
         set_(self, "_org_key", None if org is None else org.int)
-        set_(self, "_acl", index_acl(type, users, groups) if acl is True else acl)
+        index = index_acl(type, users, groups) if acl is True else acl
+        set_(self, "_acl", index)
+        set_(self, "_slow", index is not None or any_org)
 
     def _copy(
         self,

@@ -20,7 +20,8 @@ allows own objects (`any_org_own`) — two booleans, precomputed per rule.
 
 A scope (`authz.scopes`) narrows each pair to all objects of the type, some ids, or none.
 `rules` is what the engine's fast path reads: the role rule where the scope admits every
-object of the type, `NEVER` elsewhere; everything the fast path does not allow (a role
+object of the type, elsewhere a stand-in that never allows and carries the pair's `Decision`
+(`Rule.scoped`); everything the fast path does not allow (a role
 denial, a scope restricted to ids, an ACL, an any-org object) is decided from `decisions`,
 which keep the role rule and the scope term apart. With `Scope.ALL` the table is exactly the
 role set's table, so scopes cost nothing to subjects without one.
@@ -54,6 +55,9 @@ class Rule:
     """Some member org allows any object: every any-org object is allowed."""
     any_org_own: bool = False
     """Own objects are allowed personally or in some member org: own any-org objects are."""
+    scoped: Decision | None = field(default=None, compare=False)
+    """Set only on the fast-path stand-in for a pair the scope restricts to some ids (or to
+    none): it never allows on the fast path, and the real decision is here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ def with_scope(table: DecisionTable, scope: Scope) -> DecisionTable:
     for pair, decision in table.decisions.items():
         term = scope.term(*pair)
         decisions[pair] = Decision(decision.role, term)
-        rules[pair] = decision.role if term is None else NEVER
+        rules[pair] = decision.role if term is None else Rule(False, scoped=decisions[pair])
     return dataclasses.replace(table, rules=rules, decisions=decisions, scope=scope)
 
 
