@@ -174,6 +174,12 @@ class Explanation:
             matched = "; ".join(map(str, level.matches)) or "no matching permission"
             detail = f"{level.reason}; {matched}" if level.applies else level.reason
             lines.append(f"  {level.level.value:<7}{level.vote.name.lower():<8}{detail}")
+        if self.object._acl is not None:
+            acl = str(self.acl) if self.acl is not None else self.acl_reason or "not needed"
+            lines.append(f"  {'acl':<7}{'allow' if self.acl else '-':<8}{acl}")
+        if self.scope is not None and self.scope.scope_name != "all":
+            verdict = "admits" if self.scope.admitted else "refuses"
+            lines.append(f"  {'scope':<7}{verdict:<8}{self.scope}")
         if self.ignored_roles:
             lines.append(f"  ignored roles: {', '.join(map(str, self.ignored_roles))}")
         return "\n".join(lines)

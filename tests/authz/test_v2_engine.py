@@ -350,6 +350,9 @@ def test_explain_names_the_acl_entry_and_the_scope() -> None:
     assert explanation.scope.entry == ("*", "*")
     assert f"ACL group entry {GROUP} grants read" in explanation.summary
     assert "scope [chat:read] on [*:*] admits by +chat:read" in explanation.summary
+    report = str(explanation)
+    assert f"\n  acl    allow   ACL group entry {GROUP} grants read" in report
+    assert "\n  scope  admits  scope [chat:read]" in report
 
 
 def test_explain_says_when_the_scope_refuses() -> None:
