@@ -14,9 +14,8 @@ type's actions, so the vote is a dict lookup and one set membership per id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from uuid import UUID
 
 from authz.registry import REGISTRY, Action, check_action
@@ -24,7 +23,29 @@ from authz.registry import REGISTRY, Action, check_action
 AclEntries = Mapping[UUID, frozenset[Action]]
 """A user or group ACL: id -> the actions granted (`Action.WILDCARD` = every action)."""
 
-EMPTY_ACL: AclEntries = MappingProxyType({})
+
+class FrozenAcl(Mapping[UUID, frozenset[Action]]):
+    """A read-only ACL mapping that, unlike `MappingProxyType`, copies and pickles."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Mapping[UUID, frozenset[Action]]) -> None:
+        self._entries = dict(entries)
+
+    def __getitem__(self, key: UUID) -> frozenset[Action]:
+        return self._entries[key]
+
+    def __iter__(self) -> Iterator[UUID]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"FrozenAcl({self._entries!r})"
+
+
+EMPTY_ACL: AclEntries = FrozenAcl({})
 
 AclInput = Mapping[UUID, Iterable[Action | str]] | Mapping[str, Iterable[Action | str]]
 """What `Object.with_acl` accepts: ids as `UUID` or string, actions as `Action` or string."""
@@ -49,7 +70,7 @@ def parse_acl(resource_type: str, entries: AclInput | None, what: str) -> AclEnt
         parsed = frozenset(check_action(resource_type, a) for a in actions)
         if parsed:
             out[ident] = out.get(ident, frozenset()) | parsed
-    return MappingProxyType(out) if out else EMPTY_ACL
+    return FrozenAcl(out) if out else EMPTY_ACL
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,9 @@ class PreparedProtocol(Protocol):
     @property
     def never_allowed(self) -> bool: ...
 
+    @property
+    def never_allowed_with_acl(self) -> bool: ...
+
     def authorize(self, obj: Object) -> None: ...
 
     def sql_filter(

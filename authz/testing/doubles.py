@@ -40,6 +40,10 @@ class FakePrepared:
         # so the suite can see that lists are filtered in SQL rather than skipped.
         return False
 
+    @property
+    def never_allowed_with_acl(self) -> bool:
+        return False
+
     def authorize(self, obj: Object) -> None:
         if not self.allow:
             raise NotAuthorizedError(internal=f"FakeAuthorizer denies {self.resource_type}")

@@ -6,7 +6,9 @@ properties; these pin the rules one by one, so a regression names the rule it br
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from uuid import UUID
 
 import pytest
@@ -116,6 +118,8 @@ def test_objects_with_acls_compose_and_compare_by_value() -> None:
     assert built != OTHERS_CHAT_IN_A
     assert hash(built) == hash(OTHERS_CHAT_IN_A)  # ACLs compare, they do not hash
     assert built.with_acl() == OTHERS_CHAT_IN_A
+    assert copy.deepcopy(built) == built
+    assert pickle.loads(pickle.dumps(built)) == built  # noqa: S301 - our own bytes
 
 
 # --- scopes ------------------------------------------------------------------------------------
