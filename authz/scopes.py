@@ -118,6 +118,8 @@ class Scope:
     """Concrete (type, action) pairs some permission matches."""
     admits_all: bool = field(repr=False, compare=False, hash=False)
     """Restricts nothing: every pair and `("*", "*")` — compiles to the role tables as they are."""
+    _terms: dict[str, ScopeTerm | None] = field(repr=False, compare=False, hash=False)
+    """Memo of `_type_term` (a pure function of the allow-list)."""
 
     ALL: ClassVar[Scope]
 
@@ -138,6 +140,7 @@ class Scope:
         set_(self, "names", tuple(names))
         set_(self, "pairs", pairs)
         set_(self, "admits_all", len(pairs) == len(CONCRETE_PAIRS) and (ANY, ANY) in entries)
+        set_(self, "_terms", {})
 
     @classmethod
     def from_names(
@@ -165,6 +168,17 @@ class Scope:
         """For one pair: None if every object of the type is admitted, else the admitted ids."""
         if (resource_type, action) not in self.pairs:
             return SCOPE_NONE
+        return self._type_term(resource_type)
+
+    def _type_term(self, resource_type: str) -> ScopeTerm | None:
+        """What the allow-list admits of a type (memoized: one term per type, shared)."""
+        memo = self._terms
+        if resource_type in memo:
+            return memo[resource_type]
+        term = memo[resource_type] = self._allow_list_term(resource_type)
+        return term
+
+    def _allow_list_term(self, resource_type: str) -> ScopeTerm | None:
         ids: list[UUID] = []
         for entry_type, ident in self.allow_list:
             if ident == ANY and entry_type in (ANY, resource_type):

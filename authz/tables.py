@@ -113,10 +113,17 @@ def with_scope(table: DecisionTable, scope: Scope) -> DecisionTable:
         return table
     rules: dict[Pair, Rule] = {}
     decisions: dict[Pair, Decision] = {}
+    # Pairs share role rules (per type) and scope terms (per type): build each combination once.
+    made: dict[tuple[int, int], tuple[Decision, Rule]] = {}
     for pair, decision in table.decisions.items():
+        role = decision.role
         term = scope.term(*pair)
-        decisions[pair] = Decision(decision.role, term)
-        rules[pair] = decision.role if term is None else Rule(False, scoped=decisions[pair])
+        key = (id(role), id(term))
+        found = made.get(key)
+        if found is None:
+            narrowed = Decision(role, term)
+            found = made[key] = (narrowed, role if term is None else Rule(False, scoped=narrowed))
+        decisions[pair], rules[pair] = found
     return dataclasses.replace(table, rules=rules, decisions=decisions, scope=scope)
 
 
