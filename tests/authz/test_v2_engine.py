@@ -385,3 +385,16 @@ def test_explain_shows_the_org_an_any_org_check_found() -> None:
     assert explanation.allowed
     assert explanation.org_considered == ORG_A
     assert f"(evaluated in org {ORG_A})" in explanation.summary
+
+
+def test_subject_groups_and_scope_are_validated() -> None:
+    subject = Subject(id=ME, groups=[str(GROUP), GROUP])
+    assert subject.groups == (GROUP,)
+    assert subject.scope is Scope.ALL
+    with pytest.raises(TypeError, match="not one string"):
+        Subject(id=ME, groups=str(GROUP))
+    with pytest.raises(ValueError, match="not a UUID"):
+        Subject(id=ME, groups=["admins"])
+    with pytest.raises(TypeError, match="must be a Scope"):
+        Subject(id=ME, scope="all")  # type: ignore[arg-type]
+    assert "scope: [chat:read]" in str(Subject(id=ME, scope=Scope.from_names(["chat:read"])))
