@@ -206,7 +206,7 @@ class Authorizer:
 
     def authorize(self, subject: Subject, action: Action, obj: Object) -> None:
         """Return if `subject` may do `action` on `obj`; raise `NotAuthorizedError` if not."""
-        # `_rule_allows`, inlined: this is the hot path and a call costs as much as the logic.
+        # `_role_allows`, inlined: this is the hot path and a call costs as much as the logic.
         table = subject.table
         if table is None:
             table = self.table(subject)
@@ -339,7 +339,8 @@ class PreparedAuthorizer:
 
         `None` for a column means the table has no such column: the object's value is NULL
         (users have no org), and an absent ACL column is an empty ACL. `user_acl` /
-        `group_acl` are JSONB columns `{"<id>": ["read", ...]}` (Coder's shape). Values are
+        `group_acl` are JSONB columns `{"<id>": ["read", ...]}` (Coder's shape; ids as
+        canonical lower-case UUID text, as `str(UUID)` writes them). Values are
         bound parameters only; NULL results count as "not allowed", as in WHERE.
         """
         columns = FilterColumns(owner, org, id, user_acl, group_acl)
