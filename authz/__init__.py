@@ -6,23 +6,26 @@
     Authorizer().authorize(subject, Action.READ, resources.CHAT.with_owner(user_id).in_org(org))
 
 Pure Python: it may build SQLAlchemy expressions (`PreparedAuthorizer.sql_filter`) but knows
-no driver and no HTTP. The semantics are DESIGN.md's "Policy semantics", implemented in
-`authz.tables` (compiled) and `authz.explain` (step by step).
+no driver and no HTTP. The semantics are DESIGN.md's "Policy semantics" and "Model v2":
+`allow = (role OR acl) AND scope`, implemented in `authz.tables` / `authz.engine` (compiled),
+`authz.acl`, `authz.scopes`, and `authz.explain` (step by step).
 """
 
-from authz import resources, roles
+from authz import resources, roles, scopes
 from authz.engine import Authorizer, AuthorizerProtocol, PreparedAuthorizer, PreparedProtocol
 from authz.errors import InvalidRoleError, NoActorError, NotAuthorizedError, is_not_authorized_error
-from authz.explain import Explanation, Level
+from authz.explain import AclMatch, Explanation, Level, ScopeVerdict
 from authz.objects import Object
 from authz.permissions import Permission, Vote
 from authz.registry import Action
 from authz.roles import OrgPermissions, Role, RoleIdentifier
+from authz.scopes import Scope
 from authz.subjects import CHATD, SYSTEM_RESTRICTED, Subject, SubjectType
 
 __all__ = [
     "CHATD",
     "SYSTEM_RESTRICTED",
+    "AclMatch",
     "Action",
     "Authorizer",
     "AuthorizerProtocol",
@@ -38,10 +41,13 @@ __all__ = [
     "PreparedProtocol",
     "Role",
     "RoleIdentifier",
+    "Scope",
+    "ScopeVerdict",
     "Subject",
     "SubjectType",
     "Vote",
     "is_not_authorized_error",
     "resources",
     "roles",
+    "scopes",
 ]

@@ -16,6 +16,10 @@ from types import MappingProxyType
 class Action(enum.StrEnum):
     """What a subject wants to do. `WILDCARD` only ever appears inside permissions."""
 
+    # `Enum.__hash__` is Python code hashing the member's *name*; `str`'s is C and agrees with
+    # `==` (`Action.READ == "read"`). Every check hashes an action, so this is the hot path.
+    __hash__ = str.__hash__
+
     WILDCARD = "*"
     CREATE = "create"
     READ = "read"
@@ -25,6 +29,7 @@ class Action(enum.StrEnum):
     UPDATE_PERSONAL = "update_personal"
     ASSIGN = "assign"
     UNASSIGN = "unassign"
+    SHARE = "share"
 
 
 WILDCARD = "*"
@@ -39,7 +44,7 @@ REGISTRY: Mapping[str, frozenset[Action]] = MappingProxyType(
         "user": _CRUD | {Action.READ_PERSONAL, Action.UPDATE_PERSONAL},
         "organization": _CRUD,
         "organization_member": _CRUD,
-        "chat": _CRUD,
+        "chat": _CRUD | {Action.SHARE},
         "chat_model_config": _CRUD,
         "api_key": _CRUD,
         "assign_role": _ASSIGN,

@@ -279,7 +279,9 @@ _SITE_ROLES: Mapping[str, Role] = MappingProxyType(
                 *permissions({"user": [Action.READ, Action.READ_PERSONAL, Action.UPDATE_PERSONAL]}),
             ),
         ),
-        CHAT_ACCESS: _site_role(CHAT_ACCESS, "Chat Access", user=permissions({"chat": _CRUD})),
+        CHAT_ACCESS: _site_role(
+            CHAT_ACCESS, "Chat Access", user=permissions({"chat": (*_CRUD, Action.SHARE)})
+        ),
         AUDITOR: _site_role(
             AUDITOR,
             "Auditor",

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from authz.objects import IdLike, to_uuid
 from authz.roles import CHATD_ROLE, SYSTEM_RESTRICTED_ROLE, Role, RoleIdentifier
+from authz.scopes import Scope
 
 if TYPE_CHECKING:
     from authz.tables import DecisionTable
@@ -42,27 +43,43 @@ class Subject:
 
     id: UUID
     roles: tuple[RoleIdentifier, ...]
-    groups: tuple[str, ...]
+    groups: tuple[UUID, ...]
+    """Group ids (the org *Everyone* groups are implied by membership, see `authz.acl`)."""
+    scope: Scope
+    """What an API key narrows the subject to; `Scope.ALL` restricts nothing."""
     type: SubjectType
     name: str
     inline_roles: tuple[Role, ...]
     id_key: int = field(repr=False, compare=False, hash=False)
     """`id.int`, for comparing with `Object` owners without `UUID.__eq__`."""
+    group_keys: tuple[int, ...] = field(repr=False, compare=False, hash=False)
+    """`UUID.int` of each group, for the ACL vote."""
     role_key: RoleSetKey = field(repr=False, compare=False, hash=False)
     """What the compiled decision table depends on; hashed once (a frozenset caches it)."""
     table: DecisionTable | None = field(repr=False, compare=False, hash=False)
-    """Memo of the compiled decision table (a pure function of `role_key`), set by the engine."""
+    """Memo of the compiled decision table (a pure function of `role_key` and `scope`), set by
+    the engine."""
 
     def __init__(
         self,
         id: IdLike,
         roles: Iterable[RoleIdentifier | str] = (),
-        groups: Iterable[str] = (),
+        groups: Iterable[IdLike] = (),
         type: SubjectType | str = SubjectType.USER,
         name: str = "",
         inline_roles: Iterable[Role] = (),
+        scope: Scope | None = None,
     ) -> None:
         ident = to_uuid(id, "Subject.id")
+        if isinstance(groups, str):
+            raise TypeError(
+                f"Subject.groups is a sequence of group ids, not one string: {groups!r}"
+            )
+        group_ids = tuple(dict.fromkeys(to_uuid(g, "Subject.groups") for g in groups))
+        if scope is None:
+            scope = Scope.ALL
+        elif not isinstance(scope, Scope):
+            raise TypeError(f"Subject.scope must be a Scope, got {scope.__class__.__name__}")
         role_ids = _role_ids(roles)
         inline = tuple(inline_roles)
         for role in inline:
@@ -71,7 +88,9 @@ class Subject:
         set_ = object.__setattr__
         set_(self, "id", ident)
         set_(self, "roles", role_ids)
-        set_(self, "groups", tuple(groups))
+        set_(self, "groups", group_ids)
+        set_(self, "scope", scope)
+        set_(self, "group_keys", tuple(g.int for g in group_ids))
         set_(self, "type", SubjectType(type))
         set_(self, "name", name)
         set_(self, "inline_roles", inline)
@@ -81,7 +100,8 @@ class Subject:
 
     def __str__(self) -> str:
         label = self.name or self.type.value
-        return f"{label}({self.id}; roles: {', '.join(map(str, self.roles)) or '-'})"
+        extra = "" if self.scope.admits_all else f"; scope: {self.scope}"
+        return f"{label}({self.id}; roles: {', '.join(map(str, self.roles)) or '-'}{extra})"
 
 
 def _role_ids(roles: Iterable[RoleIdentifier | str]) -> tuple[RoleIdentifier, ...]:

@@ -13,10 +13,23 @@ So `allowed(owner, org) = always if decided else org in allowed orgs or (owner =
 (org in own orgs if org else own_personal))` — the same shape the SQL filter takes. Org ids
 are kept both as sorted `UUID`s (for SQL) and as one `int`-keyed dict (for the hot path: one
 lookup answers both org questions, and `int` hashing avoids `UUID.__hash__`).
+
+An any-org object ("personally or in some org of mine") is allowed when some org allows any
+object there (`any_org_any`), or it is the subject's own and some org or the personal case
+allows own objects (`any_org_own`) — two booleans, precomputed per rule.
+
+A scope (`authz.scopes`) narrows each pair to all objects of the type, some ids, or none.
+`rules` is what the engine's fast path reads: the role rule where the scope admits every
+object of the type, elsewhere a stand-in that never allows and carries the pair's `Decision`
+(`Rule.scoped`); everything the fast path does not allow (a role
+denial, a scope restricted to ids, an ACL, an any-org object) is decided from `decisions`,
+which keep the role rule and the scope term apart. With `Scope.ALL` the table is exactly the
+role set's table, so scopes cost nothing to subjects without one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -24,6 +37,7 @@ from uuid import UUID
 from authz.permissions import Pair, Vote, VoteTable, merge_votes
 from authz.registry import CONCRETE_PAIRS
 from authz.roles import Role, role_by_name
+from authz.scopes import Scope, ScopeTerm
 from authz.subjects import RoleSetKey
 
 
@@ -37,6 +51,22 @@ class Rule:
     own_personal: bool = False
     allowed_org_ids: tuple[UUID, ...] = ()
     own_org_ids: tuple[UUID, ...] = ()
+    any_org_any: bool = False
+    """Some member org allows any object: every any-org object is allowed."""
+    any_org_own: bool = False
+    """Own objects are allowed personally or in some member org: own any-org objects are."""
+    scoped: Decision | None = field(default=None, compare=False)
+    """Set only on the fast-path stand-in for a pair the scope restricts to some ids (or to
+    none): it never allows on the fast path, and the real decision is here."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One pair's role rule and scope term, for everything beyond the fast path."""
+
+    role: Rule
+    scope: ScopeTerm | None
+    """None: the scope admits every object of the type; else only these ids (maybe none)."""
 
 
 ALWAYS = Rule(always=True)
@@ -49,7 +79,15 @@ def make_rule(own_personal: bool, allowed: Iterable[UUID], own: Iterable[UUID]) 
     if not (own_personal or allowed_ids or own_ids):
         return NEVER
     orgs = {o.int: True for o in allowed_ids} | {o.int: False for o in own_ids}
-    return Rule(None, orgs, own_personal, allowed_ids, own_ids)
+    return Rule(
+        None,
+        orgs,
+        own_personal,
+        allowed_ids,
+        own_ids,
+        any_org_any=bool(allowed_ids),
+        any_org_own=own_personal or bool(orgs),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +95,36 @@ class DecisionTable:
     """A compiled role set: `rules[(type, action)]` for every concrete pair of the registry."""
 
     rules: Mapping[Pair, Rule]
-    """A plain dict behind the `Mapping` type: `dict.get` is the hot path."""
+    """The fast path's rules (see the module docstring). A plain dict: `dict.get` is hot."""
+    decisions: Mapping[Pair, Decision]
     member_orgs: frozenset[UUID]
     roles: tuple[Role, ...]
     """The resolved roles (unknown names dropped), kept for introspection and debugging."""
+    scope: Scope = Scope.ALL
+    member_org_keys: frozenset[int] = frozenset()
+    """`UUID.int` of `member_orgs`: the subject's Everyone groups, for the ACL vote."""
+    member_org_ids: tuple[UUID, ...] = ()
+    """`member_orgs`, sorted, for the SQL filter's ACL terms."""
+
+
+def with_scope(table: DecisionTable, scope: Scope) -> DecisionTable:
+    """`table` (compiled for `Scope.ALL`) narrowed by `scope`. Pure and cheap (one pass)."""
+    if scope.admits_all:
+        return table
+    rules: dict[Pair, Rule] = {}
+    decisions: dict[Pair, Decision] = {}
+    # Pairs share role rules (per type) and scope terms (per type): build each combination once.
+    made: dict[tuple[int, int], tuple[Decision, Rule]] = {}
+    for pair, decision in table.decisions.items():
+        role = decision.role
+        term = scope.term(*pair)
+        key = (id(role), id(term))
+        found = made.get(key)
+        if found is None:
+            narrowed = Decision(role, term)
+            found = made[key] = (narrowed, role if term is None else Rule(False, scoped=narrowed))
+        decisions[pair], rules[pair] = found
+    return dataclasses.replace(table, rules=rules, decisions=decisions, scope=scope)
 
 
 def resolve_roles(key: RoleSetKey) -> tuple[Role, ...]:
@@ -112,4 +176,13 @@ def compile_role_set(key: RoleSetKey) -> DecisionTable:
                 user_allows, (org_list[i][0] for i in allowed), (org_list[i][0] for i in own)
             )
         rules[pair] = rule
-    return DecisionTable(rules, frozenset(orgs), roles)
+    decided = {rule: Decision(rule, None) for rule in {*rules.values()}}
+    members = frozenset(orgs)
+    return DecisionTable(
+        rules,
+        {pair: decided[rule] for pair, rule in rules.items()},
+        members,
+        roles,
+        member_org_keys=frozenset(o.int for o in members),
+        member_org_ids=tuple(sorted(members)),
+    )

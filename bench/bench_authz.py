@@ -3,8 +3,9 @@
 Run: `uv run python bench/bench_authz.py`. Each figure is printed beside a floor measured in
 the same run — a function with `authorize`'s signature that only tests `(type, action)`
 against a precomputed frozenset — so results compare across machines as ratios. Targets (not
-asserted; this is a benchmark, not a test): warm authorize <= 2.5x the floor, cached
-prepare + sql_filter <= 20 us.
+asserted; this is a benchmark, not a test): warm authorize without an ACL <= 2x the floor;
+with an ACL (role path allows, or role path denies and the ACL allows) or a narrowed scope
+<= 3x; first check of a new (role set, scope) <= 200 us; cached prepare + sql_filter <= 20 us.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
-from authz import Action, Authorizer, NotAuthorizedError, Object, Subject, resources, roles
+from authz import Action, Authorizer, NotAuthorizedError, Object, Scope, Subject, resources, roles
 
 REPEATS = 7
 
@@ -50,11 +52,12 @@ def floor_authorize(subject: Subject, action: Action, obj: Object) -> None:
         raise NotAuthorizedError()
 
 
-def chat_user(org: uuid.UUID) -> Subject:
+def chat_user(org: uuid.UUID, scope: Scope = Scope.ALL) -> Subject:
     return Subject(
         id=uuid.uuid4(),
         roles=(roles.MEMBER, roles.CHAT_ACCESS, f"{roles.ORG_MEMBER}:{org}"),
         name="bench",
+        scope=scope,
     )
 
 
@@ -82,10 +85,50 @@ def main() -> None:
         for _ in range(n):
             auth(owner, read, own_chat)
 
-    warm_figures = best_ns(
-        {"floor": floor_loop, "warm": warm_loop, "owner": warm_owner_loop}, 300_000
+    # v2: ACLs and scopes.
+    shared_own = own_chat.with_acl(users={uuid.uuid4(): {read}}, groups={org: {read}})
+    plain_member = Subject(id=uuid.uuid4(), roles=(roles.MEMBER, f"{roles.ORG_MEMBER}:{org}"))
+    shared_with_me = (
+        resources.CHAT.with_id(uuid.uuid4())
+        .with_owner(uuid.uuid4())
+        .in_org(org)
+        .with_acl(users={plain_member.id: {read}})
     )
-    floor, warm, warm_owner = (warm_figures[k] for k in ("floor", "warm", "owner"))
+    assert own_chat.id is not None
+    scoped = chat_user(org, Scope(["chat:read"], [("chat", own_chat.id)]))
+    scoped_chat = own_chat.with_owner(scoped.id)
+    for s_, o_ in ((subject, shared_own), (plain_member, shared_with_me), (scoped, scoped_chat)):
+        authorizer.authorize(s_, read, o_)
+
+    def acl_role_allows_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            auth(subject, read, shared_own)
+
+    def acl_allows_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            auth(plain_member, read, shared_with_me)
+
+    def scoped_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            auth(scoped, read, scoped_chat)
+
+    warm_figures = best_ns(
+        {
+            "floor": floor_loop,
+            "warm": warm_loop,
+            "owner": warm_owner_loop,
+            "acl_role": acl_role_allows_loop,
+            "acl_only": acl_allows_loop,
+            "scoped": scoped_loop,
+        },
+        300_000,
+    )
+    floor, warm, warm_owner, acl_role, acl_only, scoped_ns = (
+        warm_figures[k] for k in ("floor", "warm", "owner", "acl_role", "acl_only", "scoped")
+    )
 
     # First check of a new role set: every subject holds roles in its own fresh org, so each
     # check compiles a role set (the Authorizer's cache is large enough never to evict).
@@ -104,6 +147,27 @@ def main() -> None:
 
     first = best_ns({"first": first_check_loop}, n_new)["first"]
 
+    # First check of a new (role set, scope): fresh org and a scope narrowed to one chat.
+    scoped_batches = [
+        [
+            chat_user(uuid.uuid4(), Scope(["chat:read", "user:*"], [("chat", uuid.uuid4())]))
+            for _ in range(n_new)
+        ]
+        for _ in range(REPEATS)
+    ]
+    scoped_authorizer = Authorizer(cache_size=n_new * REPEATS)
+    scoped_iter = iter(scoped_batches)
+
+    def first_scoped_loop(n: int) -> None:
+        batch = next(scoped_iter)
+        auth = scoped_authorizer.authorize
+        obj = resources.CHAT.with_owner(uuid.uuid4())
+        for s in batch[:n]:
+            with contextlib.suppress(NotAuthorizedError):
+                auth(s, read, obj)
+
+    first_scoped = best_ns({"first_scoped": first_scoped_loop}, n_new)["first_scoped"]
+
     owner_col = sa.column("owner_id", sa.Uuid)
     org_col = sa.column("organization_id", sa.Uuid)
     id_col = sa.column("id", sa.Uuid)
@@ -120,23 +184,47 @@ def main() -> None:
                 owner=sa.column("owner_id", sa.Uuid), org=sa.column("organization_id", sa.Uuid)
             )
 
+    user_acl_col = sa.column("user_acl", JSONB)
+    group_acl_col = sa.column("group_acl", JSONB)
+
+    def prepare_acl_loop(n: int) -> None:
+        for _ in range(n):
+            authorizer.prepare(plain_member, read, "chat").sql_filter(
+                owner=owner_col,
+                org=org_col,
+                id=id_col,
+                user_acl=user_acl_col,
+                group_acl=group_acl_col,
+            )
+
     cached_prepare = best_ns({"cached": prepare_loop}, 20_000)["cached"]
+    cached_prepare_acl = best_ns({"cached_acl": prepare_acl_loop}, 20_000)["cached_acl"]
     uncached_prepare = best_ns({"fresh": prepare_fresh_columns_loop}, 300)["fresh"]
 
     rows = [
         ("floor: frozenset membership", floor),
         ("warm authorize (own chat in org)", warm),
         ("warm authorize (owner, site)", warm_owner),
+        ("warm, ACL'd object, role allows", acl_role),
+        ("warm, role denies, ACL allows", acl_only),
+        ("warm, scope narrowed to one chat", scoped_ns),
         ("first check of a new role set", first),
+        ("first check of new (role set, scope)", first_scoped),
         ("prepare + sql_filter (cached)", cached_prepare),
+        ("prepare + sql_filter with ACL (cached)", cached_prepare_acl),
         ("prepare + sql_filter (new columns)", uncached_prepare),
     ]
-    print(f"{'benchmark':<38}{'ns/op':>12}{'x floor':>10}")
+    print(f"{'benchmark':<40}{'ns/op':>12}{'x floor':>10}")
     for name, ns in rows:
-        print(f"{name:<38}{ns:>12,.0f}{ns / floor:>10.2f}")
+        print(f"{name:<40}{ns:>12,.0f}{ns / floor:>10.2f}")
     print()
-    print(f"warm authorize / floor = {warm / floor:.2f} (target <= 2.5)")
+    print(f"warm authorize, no ACL / floor = {warm / floor:.2f} (target <= 2)")
+    print(f"warm, ACL'd object, role allows / floor = {acl_role / floor:.2f} (target <= 3)")
+    print(f"warm, role denies, ACL allows / floor = {acl_only / floor:.2f} (target <= 3)")
+    print(f"warm, narrowed scope / floor = {scoped_ns / floor:.2f} (target <= 3)")
+    print(f"first check of a new (role set, scope) = {first_scoped / 1000:.0f} us (target <= 200)")
     print(f"cached prepare + sql_filter = {cached_prepare / 1000:.2f} us (target <= 20 us)")
+    print(f"cached prepare + sql_filter, ACL columns = {cached_prepare_acl / 1000:.2f} us")
 
 
 if __name__ == "__main__":

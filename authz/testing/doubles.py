@@ -40,6 +40,10 @@ class FakePrepared:
         # so the suite can see that lists are filtered in SQL rather than skipped.
         return False
 
+    @property
+    def never_allowed_with_acl(self) -> bool:
+        return False
+
     def authorize(self, obj: Object) -> None:
         if not self.allow:
             raise NotAuthorizedError(internal=f"FakeAuthorizer denies {self.resource_type}")
@@ -50,6 +54,8 @@ class FakePrepared:
         owner: ColumnElement[Any] | None,
         org: ColumnElement[Any] | None,
         id: ColumnElement[Any] | None = None,
+        user_acl: ColumnElement[Any] | None = None,
+        group_acl: ColumnElement[Any] | None = None,
     ) -> ColumnElement[bool]:
         return sa.true() if self.allow else sa.false()
 

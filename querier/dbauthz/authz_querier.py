@@ -652,8 +652,13 @@ class AuthzQuerier:
     def _owners_readable_chats(
         self, owner_id: UUID, given: ColumnElement[bool] | None
     ) -> ColumnElement[bool]:
-        """Read on the owner's chats, then the filter keeping only chats the reader may read."""
-        self._check(Action.READ, resources.CHAT.with_owner(owner_id))
+        """Read on the owner's chats (one's own cost: whoever may use chats somewhere, see
+        `_chats_anywhere`), then the filter keeping only chats the reader may read."""
+        actor = current_actor()
+        if owner_id == actor.id:
+            self._authorize(actor, Action.CREATE, _chats_anywhere(actor))
+        else:
+            self._authorize(actor, Action.READ, resources.CHAT.with_owner(owner_id))
         return self._read_filter("chat", given, COST_CHAT_COLUMNS)
 
     def get_chat_cost_summary(
@@ -743,9 +748,14 @@ class AuthzQuerier:
     # --- model configs -------------------------------------------------------------------------
 
     def _chat_user_guard(self, run: Callable[[], R]) -> R:
-        """Anyone who may use chats may see the models, nobody else."""
+        """Whoever may create a chat somewhere (personally or in one of its orgs) may see the
+        models; so may whoever holds read on model configs in some org or site-wide (the
+        auditors). Nobody else."""
         actor = current_actor()
-        self._authorize(actor, Action.READ, resources.CHAT.with_owner(actor.id))
+        try:
+            self._authorizer.authorize(actor, Action.CREATE, _chats_anywhere(actor))
+        except NotAuthorizedError:
+            self._authorize(actor, Action.READ, resources.CHAT_MODEL_CONFIG.any_org())
         return run()
 
     def get_default_chat_model_config(self) -> ChatModelConfig:
@@ -827,6 +837,11 @@ class AuthzQuerier:
         self._guard(
             Action.UPDATE, resources.CHAT_MODEL_CONFIG, self._inner.lock_chat_model_config_writes
         )
+
+
+def _chats_anywhere(actor: Subject) -> Object:
+    """The actor's own chats personally or in any of its orgs: "may it use chats at all"."""
+    return resources.CHAT.with_owner(actor.id).any_org()
 
 
 def _is_builtin(name: str) -> bool:

@@ -28,12 +28,17 @@ def cost_summary(
 ) -> CostSummaryResponse:
     """Assistant-message cost in `[start_date, end_date)` (default: the last 30 days).
 
-    The caller must be allowed to read the user's chats — itself included: a member without
-    `chat-access` asking for its own cost gets 403 (a comparable system answered 500 here).
+    The caller must be allowed to read the user's chats; its own cost, to use chats somewhere
+    (create one personally or in one of its orgs — an org admin without `chat-access` may). A
+    member without `chat-access` asking for its own cost gets 403 (a comparable system
+    answered 500 here).
     """
     owner_id = ctx.user_id(user)
     start, end = _window(start_date, end_date)
-    ctx.authorize(Action.READ, resources.CHAT.with_owner(owner_id))
+    if owner_id == ctx.subject.id:
+        ctx.authorize(Action.CREATE, resources.CHAT.with_owner(owner_id).any_org())
+    else:
+        ctx.authorize(Action.READ, resources.CHAT.with_owner(owner_id))
     with ctx.transaction() as q:
         summary = q.get_chat_cost_summary(owner_id=owner_id, start_date=start, end_date=end)
         per_model = q.get_chat_cost_per_model(owner_id=owner_id, start_date=start, end_date=end)

@@ -1,13 +1,18 @@
-"""A brute-force reference, written straight from DESIGN.md's "Policy semantics" table.
+"""A brute-force reference, written straight from DESIGN.md's "Policy semantics" table and
+its "Model v2" section: `allow = (role_allow OR acl_allow) AND scope_allow`.
 
-Deliberately naive and independent of `authz.tables` / `authz.explain`: it re-derives
-membership, matching and the level precedence from the roles on every call.
+Deliberately naive and independent of `authz.tables` / `authz.explain` / `authz.acl` /
+`authz.scopes`: it re-derives membership, matching, the level precedence, the ACL vote and
+the scope from the subject's roles, the object's public fields and the scope's public fields
+on every call. An any-org object is evaluated literally: personally and in each member org.
 """
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from authz import Object, Permission, Subject
-from authz.roles import role_by_name
+from authz.roles import Role, role_by_name
 
 DENY, ABSTAIN, ALLOW = -1, 0, 1
 
@@ -24,28 +29,91 @@ def _vote(perms: list[Permission], resource_type: str, action: str) -> int:
     return ALLOW if matching else ABSTAIN
 
 
-def reference_allows(subject: Subject, action: str, obj: Object) -> bool:
+def _roles(subject: Subject) -> list[Role]:
     roles = [role for role in map(role_by_name, subject.roles) if role is not None]
-    roles += subject.inline_roles
+    return roles + list(subject.inline_roles)
+
+
+def _member_orgs(roles: list[Role]) -> set[UUID]:
     # "a subject is a member of every organization for which it holds any org role"
-    member_orgs = {org for role in roles for org in role.by_org}
+    return {org for role in roles for org in role.by_org}
+
+
+def reference_allows(subject: Subject, action: str, obj: Object) -> bool:
+    """`(role_allow OR acl_allow) AND scope_allow`; any-org: best over personal + member orgs."""
+    if not scope_allows(subject, action, obj):
+        return False
+    roles = _roles(subject)
+    member_orgs = _member_orgs(roles)
+    if obj.in_any_org:
+        # "in *some* organization of mine, or personally"
+        places: list[UUID | None] = [None, *member_orgs]
+    else:
+        places = [obj.org]
+    return any(
+        role_allows(roles, member_orgs, subject, action, obj, org)
+        or acl_allows(member_orgs, subject, action, obj, org)
+        for org in places
+    )
+
+
+def acl_allows(
+    member_orgs: set[UUID], subject: Subject, action: str, obj: Object, org: UUID | None
+) -> bool:
+    """DESIGN.md's ACL vote for `obj` placed in `org`."""
+    in_member_org = org is not None and org in member_orgs
+    user_entry = {a.value for a in obj.acl_users.get(subject.id, frozenset())}
+    if (org is None or in_member_org) and (action in user_entry or "*" in user_entry):
+        return True
+    # every org the subject is a member of also counts as that org's Everyone group
+    groups = set(subject.groups) | member_orgs
+    if in_member_org:
+        for group in groups:
+            entry = {a.value for a in obj.acl_groups.get(group, frozenset())}
+            if action in entry or "*" in entry:
+                return True
+    return False
+
+
+def scope_allows(subject: Subject, action: str, obj: Object) -> bool:
+    """A scope permission matches (type, action) and the allow-list admits the object."""
+    scope = subject.scope
+    permitted = any(
+        p.resource_type in ("*", obj.type) and p.action.value in ("*", action)
+        for p in scope.permissions
+    )
+    admitted = (
+        ("*", "*") in scope.allow_list
+        or (obj.type, "*") in scope.allow_list
+        or (obj.id is not None and (obj.type, obj.id) in scope.allow_list)
+    )
+    return permitted and admitted
+
+
+def role_allows(
+    roles: list[Role],
+    member_orgs: set[UUID],
+    subject: Subject,
+    action: str,
+    obj: Object,
+    org: UUID | None,
+) -> bool:
+    """The four levels for `obj` placed in `org` (None: no org)."""
     owned = obj.owner is not None and obj.owner == subject.id
-    in_member_org = obj.org is not None and obj.org in member_orgs
+    in_member_org = org is not None and org in member_orgs
 
     site = _vote([p for role in roles for p in role.site], obj.type, action)
-    org = member = user = ABSTAIN
+    org_vote = member = user = ABSTAIN
     if in_member_org:
-        assert obj.org is not None
-        org_perms = [
-            p for role in roles if obj.org in role.by_org for p in role.by_org[obj.org].org
-        ]
-        org = _vote(org_perms, obj.type, action)
+        assert org is not None
+        org_perms = [p for role in roles if org in role.by_org for p in role.by_org[org].org]
+        org_vote = _vote(org_perms, obj.type, action)
         if owned:
             member_perms = [
-                p for role in roles if obj.org in role.by_org for p in role.by_org[obj.org].member
+                p for role in roles if org in role.by_org for p in role.by_org[org].member
             ]
             member = _vote(member_perms, obj.type, action)
-    if owned and (obj.org is None or in_member_org):
+    if owned and (org is None or in_member_org):
         user = _vote([p for role in roles for p in role.user], obj.type, action)
 
     # "allow if site allows; otherwise, unless site denies, allow if org allows; otherwise,
@@ -55,9 +123,9 @@ def reference_allows(subject: Subject, action: str, obj: Object) -> bool:
         return True
     if site == DENY:
         return False
-    if org == ALLOW:
+    if org_vote == ALLOW:
         return True
-    if org == DENY:
+    if org_vote == DENY:
         return False
     if member == ALLOW:
         return True

@@ -1,9 +1,11 @@
 """Hypothesis strategies for the policy engine: one place that generates the domain.
 
-The universe is small on purpose — three users, three orgs, plus "foreign" ids nobody holds —
-so generated subjects and objects collide often: owners that match and owners that do not,
-member orgs and others, org-less objects; custom roles mix negations and wildcards at every
-level.
+The universe is small on purpose — three users, three orgs, two groups, two object ids, plus
+"foreign" ids nobody holds — so generated subjects and objects collide often: owners that match
+and owners that do not, member orgs and others, org-less objects; custom roles mix negations
+and wildcards at every level. v2: subjects carry groups and scopes (permissions with
+wildcards, allow-lists with ids), objects carry user and group ACLs (Everyone groups = org ids
+included, `*` included) and may ask about any org.
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ from uuid import UUID
 
 from hypothesis import strategies as st
 
-from authz import Action, Object, OrgPermissions, Permission, Role, RoleIdentifier, Subject
+from authz import (
+    Action,
+    Object,
+    OrgPermissions,
+    Permission,
+    Role,
+    RoleIdentifier,
+    Scope,
+    Subject,
+)
 from authz import roles as r
-from authz.registry import CONCRETE_PAIRS, REGISTRY, WILDCARD
+from authz.registry import CONCRETE_PAIRS, CONCRETE_TYPES, REGISTRY, WILDCARD
 
 USERS = tuple(UUID(int=0x1000 + i) for i in range(3))
 ORGS = tuple(UUID(int=0x2000 + i) for i in range(3))
 FOREIGN_USER = UUID(int=0x1FFF)
 FOREIGN_ORG = UUID(int=0x2FFF)
+
+GROUPS = tuple(UUID(int=0x3000 + i) for i in range(2))
+OBJECT_IDS = tuple(UUID(int=0x4000 + i) for i in range(2))
 
 OWNERS: tuple[UUID | None, ...] = (None, *USERS, FOREIGN_USER)
 OBJECT_ORGS: tuple[UUID | None, ...] = (None, *ORGS, FOREIGN_ORG)
@@ -82,11 +96,94 @@ def custom_roles(draw: st.DrawFn) -> Role:
     )
 
 
+SCOPE_TYPES = (WILDCARD, "chat", "user")
+
+
+@st.composite
+def scope_permissions(draw: st.DrawFn) -> str:
+    resource_type = draw(st.sampled_from(SCOPE_TYPES))
+    if resource_type == WILDCARD:
+        return "*:*"
+    action = draw(st.sampled_from(sorted(REGISTRY[resource_type] | {Action.WILDCARD})))
+    return f"{resource_type}:{action.value}"
+
+
+def allow_entries() -> st.SearchStrategy[tuple[str, UUID | str]]:
+    return st.one_of(
+        st.just((WILDCARD, WILDCARD)),
+        st.tuples(st.sampled_from(("chat", "user", "organization")), st.just(WILDCARD)),
+        st.tuples(st.sampled_from(("chat", "user")), st.sampled_from(OBJECT_IDS)),
+    )
+
+
+@st.composite
+def scopes(draw: st.DrawFn) -> Scope:
+    """Half the time `Scope.ALL`; otherwise a few permissions and a short allow-list."""
+    if draw(st.booleans()):
+        return Scope.ALL
+    perms = draw(st.lists(scope_permissions(), min_size=1, max_size=3))
+    entries = draw(st.lists(allow_entries(), min_size=1, max_size=3))
+    return Scope(perms, entries)
+
+
 @st.composite
 def subjects(draw: st.DrawFn) -> Subject:
     named = draw(st.lists(st.sampled_from(NAMED_ROLES), max_size=4))
     inline = draw(st.lists(custom_roles(), max_size=2))
-    return Subject(id=draw(st.sampled_from(USERS)), roles=named, inline_roles=inline)
+    groups = draw(st.lists(st.sampled_from(GROUPS), unique=True, max_size=2))
+    return Subject(
+        id=draw(st.sampled_from(USERS)),
+        roles=named,
+        inline_roles=inline,
+        groups=groups,
+        scope=draw(scopes()),
+    )
+
+
+ACL_USERS = (*USERS, FOREIGN_USER)
+ACL_GROUPS = (*GROUPS, *ORGS, FOREIGN_ORG)
+"""Group entries name real groups, Everyone groups (org ids) and a group nobody is in."""
+
+
+def _acls(
+    keys: tuple[UUID, ...], resource_type: str
+) -> st.SearchStrategy[dict[UUID, frozenset[Action]]]:
+    actions = st.frozensets(
+        st.sampled_from(sorted(REGISTRY[resource_type] | {Action.WILDCARD})),
+        min_size=1,
+        max_size=2,
+    )
+    return st.dictionaries(st.sampled_from(keys), actions, max_size=2)
+
+
+# Built once: constructing strategies per draw costs more than the checks they feed.
+_USER_ACLS = {t: _acls(ACL_USERS, t) for t in CONCRETE_TYPES}
+_GROUP_ACLS = {t: _acls(ACL_GROUPS, t) for t in CONCRETE_TYPES}
+_TYPES = st.sampled_from(CONCRETE_TYPES)
+_IDS = st.sampled_from((None, *OBJECT_IDS))
+_OBJECT_IDS = st.sampled_from(OBJECT_IDS)
+_OWNERS = st.sampled_from(OWNERS)
+_ORGS = st.sampled_from(OBJECT_ORGS)
+
+
+@st.composite
+def objects(
+    draw: st.DrawFn, resource_type: str | None = None, any_org: bool = True, with_id: bool = False
+) -> Object:
+    """An object of the universe, often with an ACL, sometimes an any-org question."""
+    kind = resource_type or draw(_TYPES)
+    asks_any_org = any_org and draw(st.integers(0, 5)) == 0
+    users = draw(_USER_ACLS[kind])
+    groups = draw(_GROUP_ACLS[kind])
+    return Object(
+        kind,
+        draw(_OBJECT_IDS if with_id else _IDS),
+        draw(_OWNERS),
+        None if asks_any_org else draw(_ORGS),
+        acl_users=users,
+        acl_groups=groups,
+        any_org=asks_any_org,
+    )
 
 
 def pairs() -> st.SearchStrategy[tuple[str, Action]]:

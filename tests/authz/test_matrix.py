@@ -1,4 +1,5 @@
-"""The role matrix: every built-in role, checked against every resource type and action.
+"""The role matrix: every built-in role, checked against every resource type and action —
+and (v2) subjects with groups and scopes against shared objects and any-org questions.
 
 Every case must place every subject in exactly one bucket (allowed or denied), and together
 the cases must cover every (type, action) of the registry — `matrix_problems` enforces both,
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from uuid import UUID
+from collections.abc import Iterable, Sequence
 
 import pytest
 
@@ -20,138 +19,87 @@ from authz import (
     Action,
     Authorizer,
     NotAuthorizedError,
-    Object,
-    OrgPermissions,
-    Permission,
-    Role,
-    Subject,
     resources,
 )
-from authz import roles as r
 from authz.registry import CONCRETE_PAIRS, REGISTRY
-
-ME = UUID("00000000-0000-4000-8000-00000000000a")
-OTHER = UUID("00000000-0000-4000-8000-00000000000b")
-ORG_A = UUID("00000000-0000-4000-8000-0000000000a0")
-ORG_B = UUID("00000000-0000-4000-8000-0000000000b0")
-
-CRUD = (Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE)
-
-CHAT_BANNED_IN_A = Role(
-    "chat-ban",
-    "Chat ban in org A (negated org-level chat)",
-    by_org={ORG_A: OrgPermissions(org=(Permission(True, "chat", Action.WILDCARD),))},
+from tests.authz.matrix_subjects import (
+    CHAT_ACTIONS,
+    CRUD,
+    ME,
+    ORG_A,
+    ORG_B,
+    OTHER,
+    SUBJECTS,
+    Case,
+    _sid,
 )
+from tests.authz.matrix_v2 import V2_CASES
 
-
-def _subject(ident: UUID, *roles: str, inline: Iterable[Role] = ()) -> Subject:
-    return Subject(id=ident, roles=(r.MEMBER, *roles), inline_roles=inline)
-
-
-def _sid(n: int) -> UUID:
-    return UUID(int=0x5000 + n)
-
-
-def org_member(org: UUID) -> str:
-    return f"{r.ORG_MEMBER}:{org}"
-
-
-SUBJECTS: Mapping[str, Subject] = {
-    "owner": _subject(_sid(1), r.OWNER),
-    "member": _subject(ME),
-    "auditor": _subject(_sid(2), r.AUDITOR),
-    "user_admin": _subject(_sid(3), r.USER_ADMIN),
-    "chat_access": _subject(ME, r.CHAT_ACCESS),
-    "org_admin": _subject(_sid(4), org_member(ORG_A), f"{r.ORG_ADMIN}:{ORG_A}"),
-    "org_member": _subject(_sid(5), org_member(ORG_A)),
-    "org_auditor": _subject(_sid(6), org_member(ORG_A), f"{r.ORG_AUDITOR}:{ORG_A}"),
-    "org_user_admin": _subject(_sid(7), org_member(ORG_A), f"{r.ORG_USER_ADMIN}:{ORG_A}"),
-    "org_service_account": _subject(_sid(8), f"{r.ORG_SERVICE_ACCOUNT}:{ORG_A}"),
-    "other_org_admin": _subject(_sid(9), org_member(ORG_B), f"{r.ORG_ADMIN}:{ORG_B}"),
-    "other_org_member": _subject(_sid(10), org_member(ORG_B)),
-    "chat_access_in_org_a": _subject(ME, r.CHAT_ACCESS, org_member(ORG_A)),
-    "org_a_member_no_chat": _subject(ME, org_member(ORG_A)),
-    "chat_access_banned_in_org_a": _subject(
-        ME, r.CHAT_ACCESS, org_member(ORG_A), inline=(CHAT_BANNED_IN_A,)
-    ),
-}
-"""member, chat_access, chat_access_in_org_a, org_a_member_no_chat and
-chat_access_banned_in_org_a are the current user (id ME); the others have ids of their own.
-The cases' objects are owned by ME, by OTHER (nobody here), or by no one."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """One object and some actions; `allowed` and `denied` list subject names, space-separated.
-
-    Every subject must be in exactly one of them: there is no default bucket, so a new subject
-    forces a decision in every case.
-    """
-
-    name: str
-    resource: Object
-    actions: Sequence[Action]
-    allowed: str
-    denied: str
-
-    def buckets(self) -> tuple[list[str], list[str]]:
-        return self.allowed.split(), self.denied.split()
-
-
-CASES: Sequence[Case] = (
+V1_CASES: Sequence[Case] = (
     # --- chats: the chat-access gate --------------------------------------------------------
     Case(
         "own personal chat",
         resources.CHAT.with_id(_sid(100)).with_owner(ME),
-        CRUD,
-        allowed="owner chat_access chat_access_in_org_a chat_access_banned_in_org_a",
+        CHAT_ACTIONS,
+        allowed=(
+            "owner chat_access chat_access_in_org_a chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a scoped_chats_only"
+        ),
         denied=(
             "member auditor user_admin org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member org_a_member_no_chat"
+            " group_member_in_org_a org_admin_me scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "own chat in org A (user-level grant reaches it; the org-level ban overrides it)",
         resources.CHAT.with_id(_sid(101)).with_owner(ME).in_org(ORG_A),
-        CRUD,
-        allowed="owner org_admin chat_access_in_org_a",
+        CHAT_ACTIONS,
+        allowed=(
+            "owner org_admin chat_access_in_org_a"
+            " grouped_chat_access_in_org_a org_admin_me scoped_chats_only scoped_one_chat"
+        ),
         denied=(
             "member auditor user_admin chat_access org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " group_member_in_org_a owner_scoped_profile"
         ),
     ),
     Case(
         "own chat in org B, which the chat-access user does not belong to",
         resources.CHAT.with_owner(ME).in_org(ORG_B),
-        CRUD,
+        CHAT_ACTIONS,
         allowed="owner other_org_admin",
         denied=(
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "someone else's chat in org A",
         resources.CHAT.with_owner(OTHER).in_org(ORG_A),
-        CRUD,
-        allowed="owner org_admin",
+        CHAT_ACTIONS,
+        allowed=("owner org_admin org_admin_me"),
         denied=(
             "member auditor user_admin chat_access org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "someone else's personal chat",
         resources.CHAT.with_owner(OTHER),
-        CRUD,
+        CHAT_ACTIONS,
         allowed="owner",
         denied=(
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     # --- users ------------------------------------------------------------------------------
@@ -162,10 +110,12 @@ CASES: Sequence[Case] = (
         allowed=(
             "owner member auditor user_admin chat_access chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a org_admin_me owner_scoped_profile"
         ),
         denied=(
             "org_admin org_member org_auditor org_user_admin org_service_account "
             "other_org_admin other_org_member"
+            " group_member_in_org_a scoped_chats_only scoped_one_chat"
         ),
     ),
     Case(
@@ -175,10 +125,12 @@ CASES: Sequence[Case] = (
         allowed=(
             "owner member chat_access chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a org_admin_me owner_scoped_profile"
         ),
         denied=(
             "auditor user_admin org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member"
+            " group_member_in_org_a scoped_chats_only scoped_one_chat"
         ),
     ),
     Case(
@@ -190,6 +142,7 @@ CASES: Sequence[Case] = (
             "member auditor chat_access org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
@@ -201,28 +154,31 @@ CASES: Sequence[Case] = (
             "member auditor chat_access org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "read another user",
         resources.user_object(OTHER),
         [Action.READ],
-        allowed="owner auditor user_admin",
+        allowed=("owner auditor user_admin owner_scoped_profile"),
         denied=(
             "member chat_access org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat"
         ),
     ),
     Case(
         "another user's personal fields",
         resources.user_object(OTHER),
         [Action.READ_PERSONAL, Action.UPDATE_PERSONAL],
-        allowed="owner",
+        allowed=("owner owner_scoped_profile"),
         denied=(
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat"
         ),
     ),
     # --- organizations and members ----------------------------------------------------------
@@ -234,18 +190,23 @@ CASES: Sequence[Case] = (
             "owner auditor org_admin org_member org_auditor org_user_admin "
             "org_service_account chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me"
         ),
-        denied="member user_admin chat_access other_org_admin other_org_member",
+        denied=(
+            "member user_admin chat_access other_org_admin other_org_member"
+            " scoped_chats_only scoped_one_chat owner_scoped_profile"
+        ),
     ),
     Case(
         "create or update org A",
         resources.ORGANIZATION.with_id(ORG_A).in_org(ORG_A),
         [Action.CREATE, Action.UPDATE],
-        allowed="owner org_admin",
+        allowed=("owner org_admin org_admin_me"),
         denied=(
             "member auditor user_admin chat_access org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
@@ -257,50 +218,55 @@ CASES: Sequence[Case] = (
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "read members of org A",
         resources.ORGANIZATION_MEMBER.in_org(ORG_A),
         [Action.READ],
-        allowed="owner auditor user_admin org_admin org_auditor org_user_admin",
+        allowed=("owner auditor user_admin org_admin org_auditor org_user_admin org_admin_me"),
         denied=(
             "member chat_access org_member org_service_account other_org_admin "
             "other_org_member chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "manage members of org A",
         resources.ORGANIZATION_MEMBER.in_org(ORG_A),
         [Action.CREATE, Action.UPDATE, Action.DELETE],
-        allowed="owner user_admin org_admin org_user_admin",
+        allowed=("owner user_admin org_admin org_user_admin org_admin_me"),
         denied=(
             "member auditor chat_access org_member org_auditor org_service_account "
             "other_org_admin other_org_member chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "read own membership in org A (members may not)",
         resources.ORGANIZATION_MEMBER.with_id(ME).with_owner(ME).in_org(ORG_A),
         [Action.READ],
-        allowed="owner auditor user_admin org_admin org_auditor org_user_admin",
+        allowed=("owner auditor user_admin org_admin org_auditor org_user_admin org_admin_me"),
         denied=(
             "member chat_access org_member org_service_account other_org_admin "
             "other_org_member chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "edit own membership in org A (members may not)",
         resources.ORGANIZATION_MEMBER.with_id(ME).with_owner(ME).in_org(ORG_A),
         [Action.CREATE, Action.UPDATE, Action.DELETE],
-        allowed="owner user_admin org_admin org_user_admin",
+        allowed=("owner user_admin org_admin org_user_admin org_admin_me"),
         denied=(
             "member auditor chat_access org_member org_auditor org_service_account "
             "other_org_admin other_org_member chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     # --- model configs, api keys ------------------------------------------------------------
@@ -313,6 +279,7 @@ CASES: Sequence[Case] = (
             "member user_admin chat_access org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
@@ -324,6 +291,7 @@ CASES: Sequence[Case] = (
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
@@ -333,10 +301,12 @@ CASES: Sequence[Case] = (
         allowed=(
             "owner member chat_access chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a org_admin_me"
         ),
         denied=(
             "auditor user_admin org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member"
+            " group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
@@ -348,6 +318,7 @@ CASES: Sequence[Case] = (
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     # --- role assignment --------------------------------------------------------------------
@@ -359,8 +330,9 @@ CASES: Sequence[Case] = (
             "owner member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me"
         ),
-        denied="",
+        denied=(" scoped_chats_only scoped_one_chat owner_scoped_profile"),
     ),
     Case(
         "assign site roles",
@@ -371,17 +343,19 @@ CASES: Sequence[Case] = (
             "member auditor chat_access org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
         "org roles in org A",
         resources.ASSIGN_ORG_ROLE.in_org(ORG_A),
         [Action.ASSIGN, Action.UNASSIGN, Action.READ],
-        allowed="owner org_admin org_user_admin",
+        allowed=("owner org_admin org_user_admin org_admin_me"),
         denied=(
             "member auditor user_admin chat_access org_member org_auditor org_service_account "
             "other_org_admin other_org_member chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     # --- deployment, system -----------------------------------------------------------------
@@ -394,6 +368,7 @@ CASES: Sequence[Case] = (
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
     Case(
@@ -405,9 +380,11 @@ CASES: Sequence[Case] = (
             "member auditor user_admin chat_access org_admin org_member org_auditor "
             "org_user_admin org_service_account other_org_admin other_org_member "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a"
+            " grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat owner_scoped_profile"
         ),
     ),
 )
+CASES: Sequence[Case] = (*V1_CASES, *V2_CASES)
 
 
 def matrix_problems(cases: Sequence[Case], subjects: Iterable[str]) -> list[str]:
@@ -511,5 +488,5 @@ def test_checker_reports_uncovered_registry_pairs() -> None:
 
 
 def test_checker_reports_an_invalid_action() -> None:
-    bad = [*CASES, dataclasses.replace(CASES[-1], name="x", actions=[Action.ASSIGN])]
+    bad = [*CASES, dataclasses.replace(V1_CASES[-1], name="x", actions=[Action.ASSIGN])]
     assert matrix_problems(bad, SUBJECTS) == ["x: system has no action assign"]

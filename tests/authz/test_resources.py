@@ -18,7 +18,7 @@ def test_registry_declares_the_issue_s_types_and_actions() -> None:
         "user": CRUD | {Action.READ_PERSONAL, Action.UPDATE_PERSONAL},
         "organization": CRUD,
         "organization_member": CRUD,
-        "chat": CRUD,
+        "chat": CRUD | {Action.SHARE},
         "chat_model_config": CRUD,
         "api_key": CRUD,
         "assign_role": {Action.ASSIGN, Action.UNASSIGN, Action.READ},

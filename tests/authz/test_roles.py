@@ -163,7 +163,7 @@ def test_member_has_no_chat_permission_at_all() -> None:
     }
 
 
-def test_chat_access_is_user_level_chat_crud_only() -> None:
+def test_chat_access_is_user_level_chat_crud_and_share_only() -> None:
     role = roles.role_by_name("chat-access")
     assert role is not None
     assert role.site == ()
@@ -173,6 +173,7 @@ def test_chat_access_is_user_level_chat_crud_only() -> None:
         "+chat:read",
         "+chat:update",
         "+chat:delete",
+        "+chat:share",
     }
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
-from authz import Action, Object, Subject, resources
+from authz import Action, Authorizer, NotAuthorizedError, Object, Subject, resources
 from authz.subjects import CHATD
-from authz.testing import MethodCase, MethodSuite, Mode
+from authz.testing import MethodCase, MethodSuite, Mode, RecordingAuthorizer
 from querier.dbauthz import AuthzQuerier, as_actor, without_actor
 from querier.generated.models import (
     ApiKey,
@@ -71,6 +72,8 @@ DEMO_SEED = DemoSeed(True, NOW)
 PRESENCE = GetDataPresenceRow(True, False, False)
 
 CHAT_OBJ = resources.CHAT.with_id(CHAT_ID).with_owner(OWNER).in_org(ORG)
+CHATS_ANYWHERE = resources.CHAT.with_owner(ACTOR_ID).any_org()
+"""May the actor use chats at all: create one personally or in some org of its."""
 OWNERS_CHATS = resources.CHAT.with_owner(OWNER)
 ORG_MEMBERS = resources.ORGANIZATION_MEMBER.in_org(ORG)
 ASSIGN = resources.ASSIGN_ROLE
@@ -401,25 +404,27 @@ METHOD_SUITE.add(
         [(resources.CHAT.with_owner(OWNER).in_org(ORG), READ)],
         inner={"get_chat_file_metadata": FILE_META},
     ),
-    # model configs: readable by whoever may use chats; managed on chat_model_config
+    # model configs: readable by whoever may create a chat somewhere (any org or personally),
+    # else by read on chat_model_config in some org (see the fallback test); managed on
+    # chat_model_config
     MethodCase(
         "get_default_chat_model_config",
         {},
-        [(resources.CHAT.with_owner(ACTOR_ID), READ)],
+        [(CHATS_ANYWHERE, CREATE)],
         inner={"get_default_chat_model_config": CONFIG},
         writes=True,
     ),
     MethodCase(
         "get_chat_model_config",
         {"id": CONFIG_ID},
-        [(resources.CHAT.with_owner(ACTOR_ID), READ)],
+        [(CHATS_ANYWHERE, CREATE)],
         inner={"get_chat_model_config": CONFIG},
         writes=True,
     ),
     MethodCase(
         "get_chat_model_configs",
         {"enabled_only": True},
-        [(resources.CHAT.with_owner(ACTOR_ID), READ)],
+        [(CHATS_ANYWHERE, CREATE)],
         inner={"get_chat_model_configs": [CONFIG]},
         writes=True,
     ),
@@ -492,6 +497,60 @@ METHOD_SUITE.add(
 
 def test_method(method_case: MethodCase, method_mode: Mode) -> None:
     METHOD_SUITE.run(method_case, method_mode)
+
+
+OWN_COST_CASES = [
+    MethodCase(
+        method,
+        {**WINDOW, "owner_id": ACTOR_ID},
+        [(CHATS_ANYWHERE, CREATE), (Object(type="chat"), READ)],
+        inner={method: returns},
+        writes=True,
+        empty_when_denied=False,
+    )
+    for method, returns in (
+        ("get_chat_cost_summary", SUMMARY),
+        ("get_chat_cost_per_model", PER_MODEL),
+        ("get_chat_cost_per_chat", PER_CHAT),
+    )
+]
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("case", OWN_COST_CASES, ids=lambda c: c.method)
+def test_own_cost_needs_chats_anywhere_not_read_on_own_chats(case: MethodCase, mode: Mode) -> None:
+    """One's own cost: whoever may use chats somewhere (an org admin without chat-access too)."""
+    METHOD_SUITE.run(case, mode)
+
+
+@pytest.mark.parametrize(
+    ("roles", "allowed"),
+    [
+        (("member", "auditor"), True),  # site read on chat_model_config
+        (("member", f"organization-auditor:{ORG}", f"organization-member:{ORG}"), True),
+        (("member", f"organization-member:{ORG}"), False),
+    ],
+)
+def test_model_configs_fall_back_to_read_on_chat_model_config(
+    roles: tuple[str, ...], allowed: bool
+) -> None:
+    """Auditors cannot create chats; their read on chat_model_config is what lets them in."""
+    recorder = RecordingAuthorizer(Authorizer())
+    inner = mock.create_autospec(Querier, instance=True)
+    inner.get_chat_model_configs.return_value = [CONFIG]
+    with as_actor(Subject(id=ACTOR_ID, roles=roles)):
+        if allowed:
+            assert AuthzQuerier(inner, recorder).get_chat_model_configs(enabled_only=True) == [
+                CONFIG
+            ]
+        else:
+            with pytest.raises(NotAuthorizedError):
+                AuthzQuerier(inner, recorder).get_chat_model_configs(enabled_only=True)
+            inner.get_chat_model_configs.assert_not_called()
+    assert recorder.pairs() == [
+        (CHATS_ANYWHERE, CREATE),
+        (resources.CHAT_MODEL_CONFIG.any_org(), READ),
+    ]
 
 
 def test_every_method_has_exactly_one_case() -> None:

@@ -56,6 +56,14 @@ def test_list_configs_is_403_without_chat_access(world: World) -> None:
     assert world.call("member", "GET", CONFIGS).status_code == 403
 
 
+def test_org_admin_without_chat_access_sees_the_models(world: World) -> None:
+    """It may create chats in its org (an any-org check), so it may pick a model."""
+    assert world.call("org_admin", "GET", CONFIGS).status_code == 200
+    default = world.call("org_admin", "GET", f"{CONFIGS}/default")
+    assert default.status_code == 200
+    assert default.json()["id"] == str(world.default_config.id)
+
+
 @pytest.mark.parametrize("actor", ["chatter", "member", "user_admin", "org_admin"])
 def test_only_owners_change_configs(world: World, actor: str) -> None:
     target = f"{CONFIGS}/{world.other_config.id}"
