@@ -101,40 +101,49 @@ class Querier(Protocol):
 
     def archive_chat(self, *, id: UUID) -> Chat:
         """`ArchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_api_key(self, *, id: str) -> int:
-        """`DeleteAPIKey` (:execrows)."""
+        """`DeleteAPIKey` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_chat(self, *, id: UUID) -> int:
-        """`DeleteChat` (:execrows)."""
+        """`DeleteChat` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_chat_model_config(self, *, id: UUID) -> int:
-        """`DeleteChatModelConfig` (:execrows)."""
+        """`DeleteChatModelConfig` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
-        """`DeleteOrganizationMember` (:execrows)."""
+        """`DeleteOrganizationMember` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def get_api_key_by_id(self, *, id: str) -> ApiKey:
         """`GetAPIKeyByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
         membership as 'role:org' plus the implied 'organization-member:org'.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat(self, *, id: UUID) -> Chat:
         """`GetChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_cost_per_chat(
@@ -146,7 +155,8 @@ class Querier(Protocol):
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
         """`GetChatCostPerChat` (:many).
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_chat_cost_per_model(
@@ -159,7 +169,8 @@ class Querier(Protocol):
     ) -> list[GetChatCostPerModelRow]:
         """`GetChatCostPerModel` (:many).
         Same window, grouped by model config; messages whose config is gone share one NULL row.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_chat_cost_summary(
@@ -174,34 +185,36 @@ class Querier(Protocol):
         Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
         The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
         owner's chats in an organization it has left.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
-        Raises `NotFoundError` when no row matches."""
+        Returns the one row a plain aggregate always yields (never `NotFoundError`).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
         """`GetChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_messages(
         self, *, chat_id: UUID, after_id: int, page_limit: int
     ) -> list[ChatMessage]:
         """`GetChatMessages` (:many).
-        Oldest first, keyset on id; soft-deleted messages are left out."""
+        Oldest first, keyset on id; soft-deleted messages are left out.
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_chat_model_config(self, *, id: UUID) -> ChatModelConfig:
         """`GetChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_model_configs(self, *, enabled_only: bool) -> list[ChatModelConfig]:
-        """`GetChatModelConfigs` (:many)."""
+        """`GetChatModelConfigs` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_chats(
@@ -216,29 +229,30 @@ class Querier(Protocol):
         """`GetChats` (:many).
         Newest first, keyset pagination on (created_at, id): after_id is the last chat of the
         previous page. The authorization filter goes inside the WHERE clause, so pages stay full.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_default_chat_model_config(self) -> ChatModelConfig:
         """`GetDefaultChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_default_organization(self) -> Organization:
         """`GetDefaultOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_member(
         self, *, organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`GetOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_member_for_update(
@@ -246,29 +260,30 @@ class Querier(Protocol):
     ) -> OrganizationMember:
         """`GetOrganizationMemberForUpdate` (:one).
         Locks the membership until the transaction ends (role changes and removal read it first).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
-        """`GetOrganizationMembers` (:many)."""
+        """`GetOrganizationMembers` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
         """`GetUserByEmailOrUsername` (:one).
         Case-insensitive, like the unique indexes.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_user_by_id(self, *, id: UUID) -> User:
         """`GetUserByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_user_by_id_for_update(self, *, id: UUID) -> User:
         """`GetUserByIDForUpdate` (:one).
         Locks the row until the transaction ends: role changes are computed from roles that cannot
         change underneath them.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_users(
@@ -281,14 +296,16 @@ class Querier(Protocol):
     ) -> list[User]:
         """`GetUsers` (:many).
         Keyset pagination in creation order; after_id NULL starts at the beginning.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def insert_api_key(
         self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
     ) -> ApiKey:
         """`InsertAPIKey` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat(
@@ -302,7 +319,8 @@ class Querier(Protocol):
         last_model_config_id: UUID | None = None,
     ) -> Chat:
         """`InsertChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat_file(
@@ -316,7 +334,8 @@ class Querier(Protocol):
         data: bytes,
     ) -> ChatFile:
         """`InsertChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat_message(
@@ -332,7 +351,8 @@ class Querier(Protocol):
         total_cost_micros: int,
     ) -> ChatMessage:
         """`InsertChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat_model_config(
@@ -347,21 +367,24 @@ class Querier(Protocol):
         context_limit: int,
     ) -> ChatModelConfig:
         """`InsertChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_organization(
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
         """`InsertOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_organization_member(
         self, *, user_id: UUID, organization_id: UUID, roles: tuple[str, ...]
     ) -> OrganizationMember:
         """`InsertOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_user(
@@ -374,53 +397,65 @@ class Querier(Protocol):
         status: UserStatus,
     ) -> User:
         """`InsertUser` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:
-        """`SoftDeleteChatMessage` (:execrows)."""
+        """`SoftDeleteChatMessage` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def unarchive_chat(self, *, id: UUID) -> Chat:
         """`UnarchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_api_key_last_used(self, *, last_used: datetime, id: str) -> int:
-        """`UpdateAPIKeyLastUsed` (:execrows)."""
+        """`UpdateAPIKeyLastUsed` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_chat_model_config(
         self, *, display_name: str, enabled: bool, is_default: bool, context_limit: int, id: UUID
     ) -> ChatModelConfig:
         """`UpdateChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_chat_status(self, *, status: ChatStatus, id: UUID) -> Chat:
         """`UpdateChatStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_chat_title(self, *, title: str, id: UUID) -> Chat:
         """`UpdateChatTitle` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_member_roles(
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`UpdateMemberRoles` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_user_roles(self, *, granted_roles: tuple[str, ...], id: UUID) -> User:
         """`UpdateUserRoles` (:one).
         Replaces the site roles; the implied 'member' is never stored.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
         """`UpdateUserStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...

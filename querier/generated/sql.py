@@ -160,27 +160,36 @@ class SqlQuerier:
 
     def archive_chat(self, *, id: UUID) -> Chat:
         """`ArchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = ARCHIVE_CHAT, dict[str, Any]({"id": id})
         return _chat(first_row(execute(self._conn, sql, params, "ArchiveChat"), "ArchiveChat"))
 
     def delete_api_key(self, *, id: str) -> int:
-        """`DeleteAPIKey` (:execrows)."""
+        """`DeleteAPIKey` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = DELETE_API_KEY, dict[str, Any]({"id": id})
         return execute(self._conn, sql, params, "DeleteAPIKey").rowcount
 
     def delete_chat(self, *, id: UUID) -> int:
-        """`DeleteChat` (:execrows)."""
+        """`DeleteChat` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = DELETE_CHAT, dict[str, Any]({"id": id})
         return execute(self._conn, sql, params, "DeleteChat").rowcount
 
     def delete_chat_model_config(self, *, id: UUID) -> int:
-        """`DeleteChatModelConfig` (:execrows)."""
+        """`DeleteChatModelConfig` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = DELETE_CHAT_MODEL_CONFIG, dict[str, Any]({"id": id})
         return execute(self._conn, sql, params, "DeleteChatModelConfig").rowcount
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
-        """`DeleteOrganizationMember` (:execrows)."""
+        """`DeleteOrganizationMember` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             DELETE_ORGANIZATION_MEMBER,
             dict[str, Any]({"organization_id": organization_id, "user_id": user_id}),
@@ -189,7 +198,7 @@ class SqlQuerier:
 
     def get_api_key_by_id(self, *, id: str) -> ApiKey:
         """`GetAPIKeyByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_API_KEY_BY_ID, dict[str, Any]({"id": id})
         return _api_key(
             first_row(execute(self._conn, sql, params, "GetAPIKeyByID"), "GetAPIKeyByID")
@@ -199,7 +208,7 @@ class SqlQuerier:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
         membership as 'role:org' plus the implied 'organization-member:org'.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_AUTHORIZATION_USER_ROLES, dict[str, Any]({"user_id": user_id})
         return _get_authorization_user_roles_row(
             first_row(
@@ -210,7 +219,7 @@ class SqlQuerier:
 
     def get_chat(self, *, id: UUID) -> Chat:
         """`GetChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT, dict[str, Any]({"id": id})
         return _chat(first_row(execute(self._conn, sql, params, "GetChat"), "GetChat"))
 
@@ -223,7 +232,8 @@ class SqlQuerier:
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
         """`GetChatCostPerChat` (:many).
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHAT_COST_PER_CHAT,
             {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
@@ -245,7 +255,8 @@ class SqlQuerier:
     ) -> list[GetChatCostPerModelRow]:
         """`GetChatCostPerModel` (:many).
         Same window, grouped by model config; messages whose config is gone share one NULL row.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHAT_COST_PER_MODEL,
             {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
@@ -269,8 +280,8 @@ class SqlQuerier:
         Totals over the owner's assistant messages in [start_date, end_date); soft-deleted excluded.
         The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
         owner's chats in an organization it has left.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
-        Raises `NotFoundError` when no row matches."""
+        Returns the one row a plain aggregate always yields (never `NotFoundError`).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHAT_COST_SUMMARY,
             {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
@@ -283,13 +294,13 @@ class SqlQuerier:
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
         """`GetChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_FILE, dict[str, Any]({"id": id})
         return _chat_file(first_row(execute(self._conn, sql, params, "GetChatFile"), "GetChatFile"))
 
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_MESSAGE, dict[str, Any]({"chat_id": chat_id, "id": id})
         return _chat_message(
             first_row(execute(self._conn, sql, params, "GetChatMessage"), "GetChatMessage")
@@ -299,7 +310,8 @@ class SqlQuerier:
         self, *, chat_id: UUID, after_id: int, page_limit: int
     ) -> list[ChatMessage]:
         """`GetChatMessages` (:many).
-        Oldest first, keyset on id; soft-deleted messages are left out."""
+        Oldest first, keyset on id; soft-deleted messages are left out.
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = (
             GET_CHAT_MESSAGES,
             dict[str, Any]({"chat_id": chat_id, "after_id": after_id, "page_limit": page_limit}),
@@ -308,14 +320,15 @@ class SqlQuerier:
 
     def get_chat_model_config(self, *, id: UUID) -> ChatModelConfig:
         """`GetChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_MODEL_CONFIG, dict[str, Any]({"id": id})
         return _chat_model_config(
             first_row(execute(self._conn, sql, params, "GetChatModelConfig"), "GetChatModelConfig")
         )
 
     def get_chat_model_configs(self, *, enabled_only: bool) -> list[ChatModelConfig]:
-        """`GetChatModelConfigs` (:many)."""
+        """`GetChatModelConfigs` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_CHAT_MODEL_CONFIGS, dict[str, Any]({"enabled_only": enabled_only})
         return [
             _chat_model_config(r) for r in execute(self._conn, sql, params, "GetChatModelConfigs")
@@ -333,7 +346,8 @@ class SqlQuerier:
         """`GetChats` (:many).
         Newest first, keyset pagination on (created_at, id): after_id is the last chat of the
         previous page. The authorization filter goes inside the WHERE clause, so pages stay full.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHATS,
             {
@@ -349,7 +363,7 @@ class SqlQuerier:
 
     def get_default_chat_model_config(self) -> ChatModelConfig:
         """`GetDefaultChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_DEFAULT_CHAT_MODEL_CONFIG, dict[str, Any]({})
         return _chat_model_config(
             first_row(
@@ -360,7 +374,7 @@ class SqlQuerier:
 
     def get_default_organization(self) -> Organization:
         """`GetDefaultOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_DEFAULT_ORGANIZATION, dict[str, Any]({})
         return _organization(
             first_row(
@@ -370,7 +384,7 @@ class SqlQuerier:
 
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_ORGANIZATION_BY_ID, dict[str, Any]({"id": id})
         return _organization(
             first_row(
@@ -382,7 +396,7 @@ class SqlQuerier:
         self, *, organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`GetOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = (
             GET_ORGANIZATION_MEMBER,
             dict[str, Any]({"organization_id": organization_id, "user_id": user_id}),
@@ -398,7 +412,7 @@ class SqlQuerier:
     ) -> OrganizationMember:
         """`GetOrganizationMemberForUpdate` (:one).
         Locks the membership until the transaction ends (role changes and removal read it first).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = (
             GET_ORGANIZATION_MEMBER_FOR_UPDATE,
             dict[str, Any]({"organization_id": organization_id, "user_id": user_id}),
@@ -411,7 +425,8 @@ class SqlQuerier:
         )
 
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
-        """`GetOrganizationMembers` (:many)."""
+        """`GetOrganizationMembers` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_ORGANIZATION_MEMBERS, dict[str, Any]({"organization_id": organization_id})
         return [
             _organization_member(r)
@@ -421,7 +436,7 @@ class SqlQuerier:
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
         """`GetUserByEmailOrUsername` (:one).
         Case-insensitive, like the unique indexes.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = (
             GET_USER_BY_EMAIL_OR_USERNAME,
             dict[str, Any]({"email": email, "username": username}),
@@ -435,7 +450,7 @@ class SqlQuerier:
 
     def get_user_by_id(self, *, id: UUID) -> User:
         """`GetUserByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_USER_BY_ID, dict[str, Any]({"id": id})
         return _user(first_row(execute(self._conn, sql, params, "GetUserByID"), "GetUserByID"))
 
@@ -443,7 +458,7 @@ class SqlQuerier:
         """`GetUserByIDForUpdate` (:one).
         Locks the row until the transaction ends: role changes are computed from roles that cannot
         change underneath them.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_USER_BY_ID_FOR_UPDATE, dict[str, Any]({"id": id})
         return _user(
             first_row(
@@ -461,7 +476,8 @@ class SqlQuerier:
     ) -> list[User]:
         """`GetUsers` (:many).
         Keyset pagination in creation order; after_id NULL starts at the beginning.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_USERS,
             {
@@ -478,7 +494,8 @@ class SqlQuerier:
         self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
     ) -> ApiKey:
         """`InsertAPIKey` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_API_KEY,
             dict[str, Any](
@@ -503,7 +520,8 @@ class SqlQuerier:
         last_model_config_id: UUID | None = None,
     ) -> Chat:
         """`InsertChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT,
             dict[str, Any](
@@ -530,7 +548,8 @@ class SqlQuerier:
         data: bytes,
     ) -> ChatFile:
         """`InsertChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT_FILE,
             dict[str, Any](
@@ -561,7 +580,8 @@ class SqlQuerier:
         total_cost_micros: int,
     ) -> ChatMessage:
         """`InsertChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT_MESSAGE,
             dict[str, Any](
@@ -593,7 +613,8 @@ class SqlQuerier:
         context_limit: int,
     ) -> ChatModelConfig:
         """`InsertChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT_MODEL_CONFIG,
             dict[str, Any](
@@ -618,7 +639,8 @@ class SqlQuerier:
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
         """`InsertOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_ORGANIZATION,
             dict[str, Any](
@@ -633,7 +655,8 @@ class SqlQuerier:
         self, *, user_id: UUID, organization_id: UUID, roles: tuple[str, ...]
     ) -> OrganizationMember:
         """`InsertOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_ORGANIZATION_MEMBER,
             dict[str, Any](
@@ -657,7 +680,8 @@ class SqlQuerier:
         status: UserStatus,
     ) -> User:
         """`InsertUser` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_USER,
             dict[str, Any](
@@ -673,18 +697,23 @@ class SqlQuerier:
         return _user(first_row(execute(self._conn, sql, params, "InsertUser"), "InsertUser"))
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:
-        """`SoftDeleteChatMessage` (:execrows)."""
+        """`SoftDeleteChatMessage` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = SOFT_DELETE_CHAT_MESSAGE, dict[str, Any]({"chat_id": chat_id, "id": id})
         return execute(self._conn, sql, params, "SoftDeleteChatMessage").rowcount
 
     def unarchive_chat(self, *, id: UUID) -> Chat:
         """`UnarchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = UNARCHIVE_CHAT, dict[str, Any]({"id": id})
         return _chat(first_row(execute(self._conn, sql, params, "UnarchiveChat"), "UnarchiveChat"))
 
     def update_api_key_last_used(self, *, last_used: datetime, id: str) -> int:
-        """`UpdateAPIKeyLastUsed` (:execrows)."""
+        """`UpdateAPIKeyLastUsed` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = UPDATE_API_KEY_LAST_USED, dict[str, Any]({"last_used": last_used, "id": id})
         return execute(self._conn, sql, params, "UpdateAPIKeyLastUsed").rowcount
 
@@ -692,7 +721,8 @@ class SqlQuerier:
         self, *, display_name: str, enabled: bool, is_default: bool, context_limit: int, id: UUID
     ) -> ChatModelConfig:
         """`UpdateChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_CHAT_MODEL_CONFIG,
             dict[str, Any](
@@ -713,7 +743,8 @@ class SqlQuerier:
 
     def update_chat_status(self, *, status: ChatStatus, id: UUID) -> Chat:
         """`UpdateChatStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_CHAT_STATUS,
             dict[str, Any]({"status": ChatStatus(status).value, "id": id}),
@@ -724,7 +755,8 @@ class SqlQuerier:
 
     def update_chat_title(self, *, title: str, id: UUID) -> Chat:
         """`UpdateChatTitle` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = UPDATE_CHAT_TITLE, dict[str, Any]({"title": title, "id": id})
         return _chat(
             first_row(execute(self._conn, sql, params, "UpdateChatTitle"), "UpdateChatTitle")
@@ -734,7 +766,8 @@ class SqlQuerier:
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`UpdateMemberRoles` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_MEMBER_ROLES,
             dict[str, Any](
@@ -752,7 +785,8 @@ class SqlQuerier:
     def update_user_roles(self, *, granted_roles: tuple[str, ...], id: UUID) -> User:
         """`UpdateUserRoles` (:one).
         Replaces the site roles; the implied 'member' is never stored.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_USER_ROLES,
             dict[str, Any]({"granted_roles": list(granted_roles), "id": id}),
@@ -763,7 +797,8 @@ class SqlQuerier:
 
     def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
         """`UpdateUserStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_USER_STATUS,
             dict[str, Any]({"status": UserStatus(status).value, "id": id}),
