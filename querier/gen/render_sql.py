@@ -125,7 +125,8 @@ def render_return(q: Query, run: str) -> str:
     if q.scalar is not None:
         if q.cmd == ":one":
             fetch = f'        value = first_row({run}, "{q.name}")[0]\n'
-            return fetch + f"        return {convert(q.scalar, 'value')}\n"
+            typed = f"        result: {q.scalar.annotation} = {convert(q.scalar, 'value')}\n"
+            return fetch + typed + "        return result\n"
         return f"        return [{convert(q.scalar, 'r[0]')} for r in {run}]\n"
     conv = f"_{snake(str(q.row_class))}"
     if q.cmd == ":one":

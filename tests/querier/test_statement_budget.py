@@ -225,3 +225,13 @@ def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str) 
 
     assert len(raw_statements) == 1
     assert len(wrapped_statements) <= len(raw_statements) + 1, wrapped_statements
+
+
+def test_a_missing_entry_names_the_method_and_the_next_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(ARGS, "get_chat")
+    with pytest.raises(LookupError, match=r"^get_chat has no statement-budget entry: add ARGS"):
+        budget_args("get_chat")
+    monkeypatch.delitem(ARGS, "get_default_organization")
+    assert budget_args("get_default_organization")(None) == {}  # type: ignore[arg-type]
