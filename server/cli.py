@@ -41,6 +41,7 @@ from querier.errors import (
 from querier.generated.models import User, UserStatus
 from querier.generated.sql import SqlQuerier
 from querier.migrate import current_revisions, downgrade, head_revisions, is_at_head, upgrade
+from server.cli_db_url import db_url
 from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
@@ -410,3 +411,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+db_app.command("url")(db_url)  # defined in server/cli_db_url.py
