@@ -89,6 +89,9 @@ def add_method(path: Path, method: str) -> None:
 @pytest.mark.slow
 def test_adding_count_chats_in_four_documented_steps(tmp_path: Path) -> None:
     sql, method, case = readme_steps()
+    existing = "".join(p.read_text() for p in (ROOT / "querier/queries").glob("*.sql"))
+    if "-- name: CountChats " in existing:
+        pytest.skip("this project already has CountChats (the README was followed for real)")
     project = tmp_path / "project"
     copy_project(project)
     checks = (
