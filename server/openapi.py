@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -112,45 +111,42 @@ def documented_statuses(app: FastAPI) -> dict[tuple[str, str], set[int]]:
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Build the OpenAPI document with every route's error statuses and `ErrorBody`."""
+    """Add every operation's error statuses and `ErrorBody` to the app's OpenAPI document.
+
+    FastAPI still builds (and caches, and rebuilds when routes change) the document; this
+    completes it in place on each call — idempotently, so a cached document is just re-checked.
+    """
+    build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(
-            ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs")
-        )
-        components["ErrorBody"] = ErrorBody.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        components["ErrorBody"].pop("$defs", None)
-        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-        request_id = {
-            "X-Request-ID": {
-                "description": "The request's id (the caller's own when short and plain).",
-                "schema": {"type": "string"},
-            }
-        }
-        for path, operations in schema.get("paths", {}).items():
-            for method, operation in operations.items():
-                responses = operation.setdefault("responses", {})
-                for code, text in sorted(
-                    operation_statuses(method.upper(), path, operation).items()
-                ):
-                    responses[str(code)] = {"description": text, "content": body}
-                for response in responses.values():
-                    response.setdefault("headers", {}).update(request_id)
-                operation["responses"] = dict(sorted(responses.items()))
-        for unused in ("HTTPValidationError", "ValidationError"):
-            components.pop(unused, None)
-        app.openapi_schema = schema
+        schema = build()
+        complete(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def complete(schema: dict[str, Any]) -> None:
+    """Document each operation's error statuses with `ErrorBody` and `X-Request-ID`."""
+    ref = "#/components/schemas/{model}"
+    error_body = ErrorBody.model_json_schema(ref_template=ref)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(error_body.pop("$defs", {}))
+    components["ErrorBody"] = error_body
+    for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422 body, replaced
+        components.pop(unused, None)
+    body = {"application/json": {"schema": {"$ref": ref.format(model="ErrorBody")}}}
+    request_id = {
+        "X-Request-ID": {
+            "description": "The request's id (the caller's own when short and plain).",
+            "schema": {"type": "string"},
+        }
+    }
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for code, text in operation_statuses(method.upper(), path, operation).items():
+                responses[str(code)] = {"description": text, "content": body}
+            for response in responses.values():
+                response.setdefault("headers", {}).update(request_id)
+            operation["responses"] = dict(sorted(responses.items()))
