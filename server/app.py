@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.engine import Engine
 
 from authz import Authorizer, AuthorizerProtocol
 from server.context import AppState
 from server.errors import install_error_handling
 from server.gate import RequestGateMiddleware
+from server.openapi import install_openapi
 from server.routes import ROUTERS, files
 from server.settings import Settings
 
@@ -27,7 +29,7 @@ def create_app(
     *,
     authorizer: AuthorizerProtocol | None = None,
 ) -> FastAPI:
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc assets served locally: /docs works offline
         title="dbauthz",
         version="0.1.0",
         description=DESCRIPTION,
@@ -48,6 +50,7 @@ def create_app(
     install_error_handling(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app)  # every status each route can return, one error body schema
 
     @app.get("/healthz", tags=["meta"], include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -41,6 +41,7 @@ from querier.errors import (
 from querier.generated.models import User, UserStatus
 from querier.generated.sql import SqlQuerier
 from querier.migrate import current_revisions, downgrade, head_revisions, is_at_head, upgrade
+from server.cli_db_url import db_url
 from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
@@ -422,4 +423,5 @@ def main() -> None:
 
 
 # Last: these modules add their command groups to `app` and `users_app` defined above.
+db_app.command("url")(db_url)  # defined in server/cli_db_url.py
 from server import cli_lifecycle  # noqa: E402, F401

@@ -6,8 +6,11 @@
 * `MethodCase` / `MethodSuite` run each method of an authorizing wrapper three ways (success,
   denied, no actor) against a mocked inner querier, and account for every method of the
   Protocol — see `authz.testing.plugin` for the pytest integration.
+* `assert_conforms` / `conformance_problems` name, one line each, the Protocol methods a
+  wrapper class lacks or declares differently.
 """
 
+from authz.testing.conformance import assert_conforms, conformance_problems, protocol_methods
 from authz.testing.doubles import Check, FakeAuthorizer, FakePrepared, RecordingAuthorizer
 from authz.testing.suite import MethodCase, MethodSuite, Mode
 
@@ -19,4 +22,7 @@ __all__ = [
     "MethodSuite",
     "Mode",
     "RecordingAuthorizer",
+    "assert_conforms",
+    "conformance_problems",
+    "protocol_methods",
 ]

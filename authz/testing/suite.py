@@ -6,12 +6,16 @@ ordered `(object, action)` checks the wrapper must make. `MethodSuite.run` execu
 * `success`  — a `RecordingAuthorizer` that allows: the return value is passed through and the
                recorded checks equal the declared ones exactly (no extras, same order);
 * `denied`   — a `FakeAuthorizer` that denies and compiles filters to FALSE: the call raises
-               `NotAuthorizedError` (a list returns `[]` and its query received the FALSE
-               filter), and for a write the inner method is never called;
+               `NotAuthorizedError` (a filtered query instead received the FALSE filter and
+               its empty answer is passed through: `[]` for a list, e.g. 0 for a count), and
+               for a write the inner method is never called;
 * `no_actor` — no actor in context: `NoActorError`, and the inner querier is not touched.
 
 `MethodSuite.missing()` names every Protocol method without a case, so a method added to the
 queries and not covered fails the suite.
+
+Nothing here knows the shipped querier: any Protocol, any wrapper built from
+`(inner, authorizer)`, any actor scope works (`examples/notes` is a project with its own).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from authz.errors import NoActorError, NotAuthorizedError
 from authz.objects import Object
 from authz.resources import Action
 from authz.subjects import Subject
+from authz.testing.conformance import protocol_methods
 from authz.testing.doubles import FakeAuthorizer, RecordingAuthorizer
 
 
@@ -56,8 +61,9 @@ class MethodCase:
     `inner` maps inner-querier method names to what they return (an exception instance is
     raised instead); it must include the method itself unless it returns None.
     `writes`: the inner call of `method` must not happen when authorization fails.
-    `empty_when_denied`: a denied call returns `[]` (filtered in SQL) rather than raising;
-    by default true exactly for the suite's `filtered` methods.
+    `empty_when_denied`: a denied call returns the query's answer under the FALSE filter
+    (filtered in SQL) rather than raising; by default true exactly for the suite's `filtered`
+    methods. `when_denied` is that answer: `[]` for a list, 0 for a count.
     """
 
     method: str
@@ -68,6 +74,7 @@ class MethodCase:
     writes: bool = False
     actor: Subject | None = None
     empty_when_denied: bool | None = None
+    when_denied: Any = field(default_factory=list)
 
     @property
     def expected(self) -> Any:
@@ -92,16 +99,26 @@ class MethodSuite:
 
     spec: type
     """The Protocol (or class) the inner querier implements; the mock is specced from it."""
-    methods: Sequence[str]
-    """Every method that must have a case."""
     wrap: Wrap
     """Builds the wrapper under test from (inner, authorizer)."""
     actor: Subject
     as_actor: ActorScope
     without_actor: NoActorScope
+    methods: Sequence[str] | None = None
+    """Every method that must have a case; by default every public method of `spec` except
+    `transaction`. Pass your own list for a suite that covers only some methods."""
     filtered: frozenset[str] = frozenset()
-    """List methods that take an `authorize_filter`: denied means `[]`, filtered in SQL."""
+    """Methods that take a filter argument: denied means the FALSE filter reached the query."""
     cases: list[MethodCase] = field(default_factory=list)
+    no_actor_error: type[BaseException] = NoActorError
+    """What the wrapper raises without an actor."""
+    filter_arg: str = "authorize_filter"
+    """The keyword argument through which a filtered query receives its filter."""
+
+    def required(self) -> tuple[str, ...]:
+        if self.methods is not None:
+            return tuple(self.methods)
+        return protocol_methods(self.spec, exclude=("transaction",))
 
     def add(self, *cases: MethodCase) -> None:
         self.cases.extend(cases)
@@ -111,24 +128,32 @@ class MethodSuite:
 
     def missing(self) -> list[str]:
         covered = {c.method for c in self.cases}
-        return sorted(set(self.methods) - covered)
+        return sorted(set(self.required()) - covered)
 
     def duplicated(self) -> list[str]:
         methods = [c.method for c in self.cases]
         return sorted({m for m in methods if methods.count(m) > 1})
 
     def unknown(self) -> list[str]:
-        return sorted({c.method for c in self.cases} - set(self.methods))
+        return sorted({c.method for c in self.cases} - set(self.required()))
 
     def assert_complete(self) -> None:
+        """Fail naming each method without a case (and duplicates, unknowns) and what to do."""
         problems = []
         if missing := self.missing():
-            problems.append(f"methods without a case: {', '.join(missing)}")
+            problems.append(
+                f"methods without a case: {', '.join(missing)} — add a MethodCase for each to "
+                f"this suite (arguments, the ordered checks, the inner querier's return)"
+            )
         if dupes := self.duplicated():
-            problems.append(f"methods with more than one case: {', '.join(dupes)}")
+            problems.append(f"methods with more than one case: {', '.join(dupes)} — keep one")
         if unknown := self.unknown():
-            problems.append(f"cases for methods that do not exist: {', '.join(unknown)}")
-        assert not problems, "; ".join(problems)
+            problems.append(
+                f"cases for methods that do not exist: {', '.join(unknown)} — "
+                f"remove them or fix the name"
+            )
+        if problems:
+            raise AssertionError("; ".join(problems))
 
     def params(self) -> list[tuple[MethodCase, Mode]]:
         return [(case, mode) for case in self.cases for mode in Mode]
@@ -161,12 +186,13 @@ class MethodSuite:
             if empty is None:
                 empty = case.method in self.filtered
             if empty:
-                getattr(inner, case.method).return_value = []
+                getattr(inner, case.method).return_value = case.when_denied
                 with self.as_actor(actor):
-                    assert getattr(wrapper, case.method)(**case.args) == []
+                    result = getattr(wrapper, case.method)(**case.args)
+                assert result == case.when_denied, f"{case.method}: denied, returned {result!r}"
                 call = getattr(inner, case.method).call_args
-                assert call is not None, f"{case.method}: the list query was never run"
-                assert _compiles_to_false(call.kwargs.get("authorize_filter")), (
+                assert call is not None, f"{case.method}: the filtered query was never run"
+                assert _compiles_to_false(call.kwargs.get(self.filter_arg)), (
                     f"{case.method}: the denied filter did not reach the query"
                 )
                 return
@@ -184,7 +210,7 @@ class MethodSuite:
             with self.without_actor():
                 try:
                     getattr(wrapper, case.method)(**case.args)
-                except NoActorError:
+                except self.no_actor_error:
                     pass
                 else:
                     raise AssertionError(f"{case.method}: a call without an actor did not raise")

@@ -3,7 +3,8 @@
 1. start a throwaway embedded PostgreSQL and migrate a database to head with alembic;
 2. dump its schema (`pg_dump`, normalised so the dump is stable) to `querier/schema.sql`;
 3. run sqlc with its database analyzer against that server, so every type is exact, and our
-   JSON process plugin (`querier.gen.plugin`) writes the Python files.
+   JSON process plugin (`querier.gen.plugin`) writes the Python files and the golden SQL
+   (`querier/golden/*.sql`: every statement exactly as it is sent, diffed by a test).
 
 `--check` writes nothing and exits 1 if the checked-in files differ from a fresh generation.
 """
@@ -22,11 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from querier.gen.analyze import URI_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 QUERIER = ROOT / "querier"
 SCHEMA = QUERIER / "schema.sql"
 QUERIES = QUERIER / "queries"
 GENERATED = QUERIER / "generated"
+GOLDEN = QUERIER / "golden"
 GENERATED_INIT = (
     '"""Generated code — do not edit; regenerate with `uv run python -m querier.gen`."""\n'
 )
@@ -92,14 +96,15 @@ def normalise_dump(raw: str) -> str:
     )
 
 
-def run_sqlc(uri: str, schema_text: str, out_dir: Path) -> None:
+def run_sqlc(uri: str, schema_text: str, out_dir: Path, golden_dir: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="dbauthz-sqlc-") as tmp:
         work = Path(tmp)
         (work / "schema.sql").write_text(schema_text)
         shutil.copytree(QUERIES, work / "queries")
         plugin = work / "sqlc-gen-dbauthz"
         plugin.write_text(
-            f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+            f"#!{sys.executable}\nimport os, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+            f"os.environ[{URI_ENV!r}] = {uri!r}\n"
             "from querier.gen.plugin import main\nmain()\n"
         )
         plugin.chmod(0o755)
@@ -124,8 +129,12 @@ def run_sqlc(uri: str, schema_text: str, out_dir: Path) -> None:
         if proc.returncode != 0:
             raise SystemExit(f"sqlc generate failed:\n{proc.stdout}{proc.stderr}")
         out_dir.mkdir(parents=True, exist_ok=True)
+        golden_dir.mkdir(parents=True, exist_ok=True)
+        for stale in golden_dir.glob("*.sql"):
+            stale.unlink()  # a query file that was removed takes its golden file with it
         for produced in sorted((work / "out").iterdir()):
-            shutil.copy(produced, out_dir / produced.name)
+            target = golden_dir if produced.suffix == ".sql" else out_dir
+            shutil.copy(produced, target / produced.name)
         (out_dir / "__init__.py").write_text(GENERATED_INIT)
     ruff_format(out_dir)
 
@@ -143,15 +152,15 @@ def ruff_format(out_dir: Path) -> None:
     subprocess.run([ruff, "format", "--quiet", *files], check=True, cwd=ROOT)
 
 
-def generate_into(schema_path: Path, generated_dir: Path) -> None:
+def generate_into(schema_path: Path, generated_dir: Path, golden_dir: Path) -> None:
     with throwaway_database() as uri:
         schema_text = dump_schema(uri)
         schema_path.write_text(schema_text)
-        run_sqlc(uri, schema_text, generated_dir)
+        run_sqlc(uri, schema_text, generated_dir, golden_dir)
 
 
-def differences(a_dir: Path, b_dir: Path) -> list[str]:
-    names = {p.name for p in a_dir.glob("*.py")} | {p.name for p in b_dir.glob("*.py")}
+def differences(a_dir: Path, b_dir: Path, pattern: str = "*.py") -> list[str]:
+    names = {p.name for p in a_dir.glob(pattern)} | {p.name for p in b_dir.glob(pattern)}
     diff = []
     for name in sorted(names):
         a, b = a_dir / name, b_dir / name
@@ -165,11 +174,16 @@ def check() -> list[str]:
     with tempfile.TemporaryDirectory(prefix="dbauthz-check-") as tmp:
         schema = Path(tmp) / "schema.sql"
         out = Path(tmp) / "generated"
-        generate_into(schema, out)
+        golden = Path(tmp) / "golden"
+        generate_into(schema, out, golden)
         stale = (
             [] if SCHEMA.exists() and SCHEMA.read_text() == schema.read_text() else ["schema.sql"]
         )
-        return stale + [f"generated/{n}" for n in differences(GENERATED, out)]
+        return (
+            stale
+            + [f"generated/{n}" for n in differences(GENERATED, out)]
+            + [f"golden/{n}" for n in differences(GOLDEN, golden, "*.sql")]
+        )
 
 
 def main() -> None:
@@ -185,8 +199,32 @@ def main() -> None:
             raise SystemExit(1)
         print("schema dump and generated querier are up to date")
         return
-    generate_into(SCHEMA, GENERATED)
-    print(f"wrote {SCHEMA.relative_to(ROOT)} and {GENERATED.relative_to(ROOT)}/")
+    generate_into(SCHEMA, GENERATED, GOLDEN)
+    print(
+        f"wrote {SCHEMA.relative_to(ROOT)}, {GENERATED.relative_to(ROOT)}/ "
+        f"and {GOLDEN.relative_to(ROOT)}/"
+    )
+    next_steps()
+
+
+def next_steps() -> None:
+    """Name what the new queries still need (a wrapper method), one line each.
+
+    A fresh interpreter imports the files just written; the conformance check prints the
+    lines. Generation itself succeeded either way, so this never changes the exit status.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-m", "querier.dbauthz.conformance"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode == 0:
+        print(proc.stdout.strip())
+        return
+    lines = proc.stdout.strip().splitlines() or proc.stderr.strip().splitlines()[-1:]
+    for line in lines:
+        print(f"next: {line}")
 
 
 if __name__ == "__main__":

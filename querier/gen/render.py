@@ -87,10 +87,23 @@ class Query:
     comments: list[str]
     row_class: str | None = None
     filtered: bool = False
+    filename: str = ""
+    single_row: bool = False
+    """A `:one` whose plan is a plain aggregate: always exactly one row (`querier.gen.analyze`)."""
 
     @property
     def const(self) -> str:
         return snake(self.name).upper()
+
+    @property
+    def scalar(self) -> Col | None:
+        """The one column of a one-column query: its method returns the value, not a row."""
+        return self.columns[0] if len(self.columns) == 1 else None
+
+    @property
+    def writes(self) -> bool:
+        first = re.sub(r"--[^\n]*", "", self.sql).split(None, 1)
+        return bool(first) and first[0].upper() in ("INSERT", "UPDATE", "DELETE")
 
 
 @dataclass
@@ -167,7 +180,9 @@ def table_columns(request: dict[str, Any], catalog: Catalog) -> dict[str, list[C
     return out
 
 
-def read_queries(request: dict[str, Any], catalog: Catalog) -> list[Query]:
+def read_queries(
+    request: dict[str, Any], catalog: Catalog, single_row: frozenset[str] = frozenset()
+) -> list[Query]:
     queries = []
     for raw in request["queries"]:
         params: list[Col] = []
@@ -184,6 +199,8 @@ def read_queries(request: dict[str, Any], catalog: Catalog) -> list[Query]:
                 columns=columns,
                 comments=[c.strip() for c in raw.get("comments", [])],
                 filtered=any(line.strip() == FILTER_MARKER for line in raw["text"].splitlines()),
+                filename=raw.get("filename", ""),
+                single_row=raw["cmd"] == ":one" and raw["name"] in single_row,
             )
         )
     names = [q.method for q in queries]
@@ -209,14 +226,17 @@ def to_pyformat(sql: str, params: list[Col]) -> str:
 def assign_row_classes(
     queries: list[Query], tables: dict[str, list[Col]]
 ) -> tuple[list[Model], list[Model]]:
-    """Queries returning exactly a table's columns reuse its model; others get `<Query>Row`."""
+    """Queries returning exactly a table's columns reuse its model; others get `<Query>Row`.
+
+    A query returning one column gets no row class: its method returns the value itself.
+    """
     by_signature = {
         tuple((c.name, c.annotation) for c in cols): camel(singular(name))
         for name, cols in tables.items()
     }
     query_models = []
     for q in queries:
-        if not q.columns:
+        if not q.columns or q.scalar is not None:
             continue
         signature = tuple((c.name, c.annotation) for c in q.columns)
         if signature in by_signature:
@@ -231,27 +251,6 @@ def assign_row_classes(
         for t, cols in sorted(tables.items())
     ]
     return table_models, query_models
-
-
-@dataclass
-class Generated:
-    files: dict[str, str]
-
-
-def generate(request: dict[str, Any], rbac: dict[str, RbacMapping]) -> Generated:
-    catalog = read_catalog(request)
-    tables = table_columns(request, catalog)
-    queries = read_queries(request, catalog)
-    table_models, query_models = assign_row_classes(queries, tables)
-    for model in table_models:
-        model.rbac = rbac.get(model.table or "")
-    return Generated(
-        files={
-            "models.py": render_models(catalog, table_models, query_models),
-            "protocol.py": render_protocol(queries),
-            "sql.py": render_sql(queries, table_models + query_models),
-        }
-    )
 
 
 # --- models.py ---------------------------------------------------------------------------------
@@ -319,10 +318,11 @@ def signature(q: Query) -> str:
 
 
 def return_type(q: Query) -> str:
+    item = q.scalar.annotation if q.scalar is not None else str(q.row_class)
     if q.cmd == ":one":
-        return str(q.row_class)
+        return item
     if q.cmd == ":many":
-        return f"list[{q.row_class}]"
+        return f"list[{item}]"
     if q.cmd == ":execrows":
         return "int"
     if q.cmd == ":exec":
@@ -330,20 +330,43 @@ def return_type(q: Query) -> str:
     raise GenerateError(f"{q.name}: unsupported command {q.cmd}")
 
 
+def outcome(q: Query) -> str:
+    """What the method returns and when it raises: the docstring's promise, kept exact."""
+    what = f"`{q.scalar.name}`" if q.scalar is not None else "the row"
+    if q.cmd == ":one" and q.single_row:
+        what = f"`{q.scalar.name}` from the" if q.scalar is not None else "the"
+        return f"Returns {what} one row a plain aggregate always yields (never `NotFoundError`)."
+    if q.cmd == ":one":
+        return f"Returns {what}; raises `NotFoundError` when no row matches."
+    if q.cmd == ":many":
+        what = f"the `{q.scalar.name}` values" if q.scalar is not None else "the rows"
+        return f"Returns {what} in the query's order (`[]` when none match)."
+    if q.cmd == ":execrows":
+        return "Returns the number of rows affected (0 when none match)."
+    return "Returns None."
+
+
 def docstring(q: Query, indent: str) -> str:
     lines = [f"`{q.name}` ({q.cmd})."]
     lines += [c for c in q.comments if c]
+    lines.append(outcome(q))
     if q.filtered:
-        lines.append("Requires `authorize_filter`, spliced in at `-- @authorize_filter`.")
-    if q.cmd == ":one":
-        lines.append("Raises `NotFoundError` when no row matches.")
+        lines.append(
+            "Requires `authorize_filter`, spliced in at `-- @authorize_filter`; "
+            "`MissingAuthorizeFilterError` without one."
+        )
+    if q.writes:
+        lines.append("A violated constraint raises a `ConstraintViolationError` subclass.")
     body = f"\n{indent}".join(lines)
     return f'{indent}"""{body}"""\n'
 
 
 def model_imports(queries: list[Query]) -> list[str]:
     names = sorted({q.row_class for q in queries if q.row_class})
-    enums = sorted({p.enum for q in queries for p in q.params if p.enum})
+    enums = sorted(
+        {p.enum for q in queries for p in q.params if p.enum}
+        | {q.scalar.enum for q in queries if q.scalar is not None and q.scalar.enum}
+    )
     return sorted(set(names + enums))
 
 
@@ -382,114 +405,4 @@ def render_protocol(queries: list[Query]) -> str:
         out.append(f"\n    {signature(q)}:\n")
         out.append(docstring(q, "        "))
         out.append("        ...\n")
-    return "".join(out)
-
-
-# --- sql.py ------------------------------------------------------------------------------------
-
-
-def convert(col: Col, expr: str) -> str:
-    if col.is_array:
-        inner = f"{col.enum}(v)" if col.enum else "v"
-        conv = f"tuple({inner} for v in {expr})" if col.enum else f"tuple({expr})"
-        return f"(None if {expr} is None else {conv})" if col.nullable else conv
-    if col.enum:
-        return (
-            f"(None if {expr} is None else {col.enum}({expr}))"
-            if col.nullable
-            else (f"{col.enum}({expr})")
-        )
-    return expr
-
-
-def dump(col: Col) -> str:
-    """How a parameter goes to psycopg: enums by value, arrays as lists, json wrapped."""
-    expr = col.name
-    if col.is_array:
-        inner = "[str(v) for v in " + expr + "]" if col.enum else f"list({expr})"
-        return f"(None if {expr} is None else {inner})" if col.nullable else inner
-    if col.enum:
-        val = f"{col.enum}({expr}).value"
-        return f"(None if {expr} is None else {val})" if col.nullable else val
-    if col.json:
-        return f"Jsonb({expr})"
-    return expr
-
-
-def render_sql(queries: list[Query], models: list[Model]) -> str:
-    out = [
-        HEADER,
-        '"""`SqlQuerier`: the `Querier` Protocol executed through a SQLAlchemy `Connection`.\n\n'
-        "Statements go straight to psycopg (`exec_driver_sql`, pyformat placeholders), so a call\n"
-        'costs one round trip and no SQL compilation."""\n\n',
-        "from __future__ import annotations\n\n",
-        "from collections.abc import Iterator, Sequence\n",
-        "from contextlib import contextmanager\n",
-        "from datetime import date, datetime\n",
-        "from decimal import Decimal\n",
-        "from typing import Any\n",
-        "from uuid import UUID\n\n",
-        "from psycopg.types.json import Jsonb\n",
-        "from sqlalchemy import ColumnElement\n",
-        "from sqlalchemy.engine import Connection\n\n",
-        "from querier.generated.models import (\n",
-        "    JsonValue,\n",
-    ]
-    used_enums = sorted(
-        {c.enum for m in models for c in m.columns if c.enum}
-        | {p.enum for q in queries for p in q.params if p.enum}
-    )
-    out += [f"    {n},\n" for n in sorted(set(model_imports(queries) + used_enums))]
-    out.append(")\n")
-    out.append("from querier.runtime import execute, first_row, with_filter\n\n")
-    for q in queries:
-        out.append(f"{q.const} = {to_pyformat(q.sql, q.params)!r}\n")
-    converters = {m.name: m for m in models}
-    used_rows = sorted({q.row_class for q in queries if q.row_class})
-    for name in used_rows:
-        m = converters[name]
-        out.append(f"\n\ndef _{snake(name)}(r: Sequence[Any]) -> {name}:\n")
-        args = ", ".join(convert(c, f"r[{i}]") for i, c in enumerate(m.columns))
-        out.append(f"    return {name}({args})\n")
-    out.append("\n\nclass SqlQuerier:\n")
-    out.append('    """Runs queries on one connection; build one per unit of work."""\n\n')
-    out.append('    __slots__ = ("_conn",)\n\n')
-    out.append("    def __init__(self, conn: Connection) -> None:\n")
-    out.append("        self._conn = conn\n\n")
-    out.append("    @property\n")
-    out.append("    def connection(self) -> Connection:\n")
-    out.append("        return self._conn\n\n")
-    out.append("    @contextmanager\n")
-    out.append("    def transaction(self) -> Iterator[SqlQuerier]:\n")
-    out.append(
-        '        """Commit on success, roll back on error; nested calls use a savepoint."""\n'
-    )
-    out.append("        if self._conn.in_transaction():\n")
-    out.append("            with self._conn.begin_nested():\n")
-    out.append("                yield self\n")
-    out.append("        else:\n")
-    out.append("            with self._conn.begin():\n")
-    out.append("                yield self\n")
-    for q in queries:
-        out.append(f"\n    {signature(q)}:\n")
-        out.append(docstring(q, "        "))
-        params = "{" + ", ".join(f'"{p.name}": {dump(p)}' for p in q.params) + "}"
-        const = q.const
-        if q.filtered:
-            out.append(
-                f"        sql, params = with_filter({const}, {params}, authorize_filter, "
-                f'"{q.name}")\n'
-            )
-        else:
-            out.append(f"        sql, params = {const}, dict[str, Any]({params})\n")
-        run = f'execute(self._conn, sql, params, "{q.name}")'
-        conv = f"_{snake(q.row_class)}" if q.row_class else ""
-        if q.cmd == ":one":
-            out.append(f'        return {conv}(first_row({run}, "{q.name}"))\n')
-        elif q.cmd == ":many":
-            out.append(f"        return [{conv}(r) for r in {run}]\n")
-        elif q.cmd == ":execrows":
-            out.append(f"        return {run}.rowcount\n")
-        else:
-            out.append(f"        {run}\n")
     return "".join(out)

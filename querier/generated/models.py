@@ -31,7 +31,6 @@ __all__ = [
     "GetChatFileMetadataRow",
     "GetDataPresenceRow",
     "JsonValue",
-    "LockChatModelConfigWritesRow",
     "Organization",
     "OrganizationMember",
     "User",
@@ -281,10 +280,3 @@ class GetDataPresenceRow:
     has_users: bool
     has_organizations: bool
     has_model_configs: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LockChatModelConfigWritesRow:
-    """A row of LockChatModelConfigWrites."""
-
-    locked: bool

@@ -114,45 +114,55 @@ class Querier(Protocol):
 
     def archive_chat(self, *, id: UUID) -> Chat:
         """`ArchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_api_key(self, *, id: str) -> int:
-        """`DeleteAPIKey` (:execrows)."""
+        """`DeleteAPIKey` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_chat(self, *, id: UUID) -> int:
-        """`DeleteChat` (:execrows)."""
+        """`DeleteChat` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_chat_model_config(self, *, id: UUID) -> int:
-        """`DeleteChatModelConfig` (:execrows)."""
+        """`DeleteChatModelConfig` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
-        """`DeleteOrganizationMember` (:execrows)."""
+        """`DeleteOrganizationMember` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def get_api_key_by_id(self, *, id: str) -> ApiKey:
         """`GetAPIKeyByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_api_keys_by_user_id(self, *, user_id: UUID) -> list[ApiKey]:
         """`GetAPIKeysByUserID` (:many).
-        A user's keys, oldest first (callers show metadata only, never the hash)."""
+        A user's keys, oldest first (callers show metadata only, never the hash).
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
         membership as 'role:org' plus the implied 'organization-member:org'.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat(self, *, id: UUID) -> Chat:
         """`GetChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_cost_per_chat(
@@ -164,7 +174,8 @@ class Querier(Protocol):
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
         """`GetChatCostPerChat` (:many).
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_chat_cost_per_model(
@@ -177,7 +188,8 @@ class Querier(Protocol):
     ) -> list[GetChatCostPerModelRow]:
         """`GetChatCostPerModel` (:many).
         Same window, grouped by model config; messages whose config is gone share one NULL row.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_chat_cost_summary(
@@ -194,41 +206,43 @@ class Querier(Protocol):
         and a read must never fail because of what is stored.
         The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
         owner's chats in an organization it has left.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
-        Raises `NotFoundError` when no row matches."""
+        Returns the one row a plain aggregate always yields (never `NotFoundError`).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
         """`GetChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_file_metadata(self, *, id: UUID) -> GetChatFileMetadataRow:
         """`GetChatFileMetadata` (:one).
         Everything but the bytes: enough to decide a read before loading them. octet_length reads
         the stored length from the value's header; it does not fetch or decompress the data.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_messages(
         self, *, chat_id: UUID, after_id: int, page_limit: int
     ) -> list[ChatMessage]:
         """`GetChatMessages` (:many).
-        Oldest first, keyset on id; soft-deleted messages are left out."""
+        Oldest first, keyset on id; soft-deleted messages are left out.
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_chat_model_config(self, *, id: UUID) -> ChatModelConfig:
         """`GetChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chat_model_configs(self, *, enabled_only: bool) -> list[ChatModelConfig]:
-        """`GetChatModelConfigs` (:many)."""
+        """`GetChatModelConfigs` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_chats(
@@ -243,46 +257,47 @@ class Querier(Protocol):
         """`GetChats` (:many).
         Newest first, keyset pagination on (created_at, id): after_id is the last chat of the
         previous page. The authorization filter goes inside the WHERE clause, so pages stay full.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_data_presence(self) -> GetDataPresenceRow:
         """`GetDataPresence` (:one).
         Whether anything the demo would write next to already exists.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_default_chat_model_config(self) -> ChatModelConfig:
         """`GetDefaultChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_default_organization(self) -> Organization:
         """`GetDefaultOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_demo_seed(self) -> DemoSeed:
         """`GetDemoSeed` (:one).
         Present only in a database that `serve --demo` seeded itself.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_by_name(self, *, name: str) -> Organization:
         """`GetOrganizationByName` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_member(
         self, *, organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`GetOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_member_for_update(
@@ -290,11 +305,12 @@ class Querier(Protocol):
     ) -> OrganizationMember:
         """`GetOrganizationMemberForUpdate` (:one).
         Locks the membership until the transaction ends (role changes and removal read it first).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
-        """`GetOrganizationMembers` (:many)."""
+        """`GetOrganizationMembers` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_organizations(
@@ -307,7 +323,8 @@ class Querier(Protocol):
         """`GetOrganizations` (:many).
         By name; after_name is the last name of the previous page (a name, not an id: comparing
         against it reveals nothing about rows the reader cannot see).
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def get_user_and_owners_for_update(self, *, id: UUID) -> list[User]:
@@ -316,25 +333,26 @@ class Querier(Protocol):
         the transaction ends. Every role or status change takes its locks here, in one statement and
         in one order, so two of them never deadlock, and a change that would leave no owner able to
         act is decided on rows that cannot change underneath it (READ COMMITTED re-checks a row it
-        waited for: an owner demoted meanwhile drops out of the result)."""
+        waited for: an owner demoted meanwhile drops out of the result).
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
         """`GetUserByEmailOrUsername` (:one).
         Case-insensitive, like the unique indexes.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_user_by_id(self, *, id: UUID) -> User:
         """`GetUserByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_user_by_id_for_update(self, *, id: UUID) -> User:
         """`GetUserByIDForUpdate` (:one).
         Locks the row until the transaction ends: role changes are computed from roles that cannot
         change underneath them.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_users(
@@ -347,14 +365,16 @@ class Querier(Protocol):
     ) -> list[User]:
         """`GetUsers` (:many).
         Keyset pagination in creation order; after_id NULL starts at the beginning.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         ...
 
     def insert_api_key(
         self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
     ) -> ApiKey:
         """`InsertAPIKey` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat(
@@ -368,7 +388,8 @@ class Querier(Protocol):
         last_model_config_id: UUID | None = None,
     ) -> Chat:
         """`InsertChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat_file(
@@ -382,7 +403,8 @@ class Querier(Protocol):
         data: bytes,
     ) -> ChatFile:
         """`InsertChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat_message(
@@ -398,7 +420,8 @@ class Querier(Protocol):
         total_cost_micros: int,
     ) -> ChatMessage:
         """`InsertChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_chat_model_config(
@@ -413,27 +436,31 @@ class Querier(Protocol):
         context_limit: int,
     ) -> ChatModelConfig:
         """`InsertChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_demo_seed(self) -> DemoSeed:
         """`InsertDemoSeed` (:one).
         Idempotent: a second seed keeps the first one's time.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_organization(
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
         """`InsertOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_organization_member(
         self, *, user_id: UUID, organization_id: UUID, roles: tuple[str, ...]
     ) -> OrganizationMember:
         """`InsertOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def insert_user(
@@ -446,7 +473,8 @@ class Querier(Protocol):
         status: UserStatus,
     ) -> User:
         """`InsertUser` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def lock_chat_model_config_writes(self) -> None:
@@ -454,53 +482,65 @@ class Querier(Protocol):
         One transaction-scoped lock that every change of the default takes first, before reading
         anything: writers queue on it in one order (no deadlock between two row locks and the
         single-default index), and each then reads the default as the previous writer left it.
-        Readers never take it."""
+        Readers never take it.
+        Returns None."""
         ...
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:
-        """`SoftDeleteChatMessage` (:execrows)."""
+        """`SoftDeleteChatMessage` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def unarchive_chat(self, *, id: UUID) -> Chat:
         """`UnarchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_api_key_last_used(self, *, last_used: datetime, id: str) -> int:
-        """`UpdateAPIKeyLastUsed` (:execrows)."""
+        """`UpdateAPIKeyLastUsed` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_chat_model_config(
         self, *, display_name: str, enabled: bool, is_default: bool, context_limit: int, id: UUID
     ) -> ChatModelConfig:
         """`UpdateChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_chat_status(self, *, status: ChatStatus, id: UUID) -> Chat:
         """`UpdateChatStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_chat_title(self, *, title: str, id: UUID) -> Chat:
         """`UpdateChatTitle` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_member_roles(
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`UpdateMemberRoles` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_user_roles(self, *, granted_roles: tuple[str, ...], id: UUID) -> User:
         """`UpdateUserRoles` (:one).
         Replaces the site roles; the implied 'member' is never stored.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
         """`UpdateUserStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...

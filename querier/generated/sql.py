@@ -32,7 +32,6 @@ from querier.generated.models import (
     GetChatFileMetadataRow,
     GetDataPresenceRow,
     JsonValue,
-    LockChatModelConfigWritesRow,
     Organization,
     OrganizationMember,
     User,
@@ -151,10 +150,6 @@ def _get_data_presence_row(r: Sequence[Any]) -> GetDataPresenceRow:
     return GetDataPresenceRow(r[0], r[1], r[2])
 
 
-def _lock_chat_model_config_writes_row(r: Sequence[Any]) -> LockChatModelConfigWritesRow:
-    return LockChatModelConfigWritesRow(r[0])
-
-
 def _organization(r: Sequence[Any]) -> Organization:
     return Organization(r[0], r[1], r[2], r[3], r[4])
 
@@ -191,27 +186,36 @@ class SqlQuerier:
 
     def archive_chat(self, *, id: UUID) -> Chat:
         """`ArchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = ARCHIVE_CHAT, dict[str, Any]({"id": id})
         return _chat(first_row(execute(self._conn, sql, params, "ArchiveChat"), "ArchiveChat"))
 
     def delete_api_key(self, *, id: str) -> int:
-        """`DeleteAPIKey` (:execrows)."""
+        """`DeleteAPIKey` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = DELETE_API_KEY, dict[str, Any]({"id": id})
         return execute(self._conn, sql, params, "DeleteAPIKey").rowcount
 
     def delete_chat(self, *, id: UUID) -> int:
-        """`DeleteChat` (:execrows)."""
+        """`DeleteChat` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = DELETE_CHAT, dict[str, Any]({"id": id})
         return execute(self._conn, sql, params, "DeleteChat").rowcount
 
     def delete_chat_model_config(self, *, id: UUID) -> int:
-        """`DeleteChatModelConfig` (:execrows)."""
+        """`DeleteChatModelConfig` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = DELETE_CHAT_MODEL_CONFIG, dict[str, Any]({"id": id})
         return execute(self._conn, sql, params, "DeleteChatModelConfig").rowcount
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
-        """`DeleteOrganizationMember` (:execrows)."""
+        """`DeleteOrganizationMember` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             DELETE_ORGANIZATION_MEMBER,
             dict[str, Any]({"organization_id": organization_id, "user_id": user_id}),
@@ -220,7 +224,7 @@ class SqlQuerier:
 
     def get_api_key_by_id(self, *, id: str) -> ApiKey:
         """`GetAPIKeyByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_API_KEY_BY_ID, dict[str, Any]({"id": id})
         return _api_key(
             first_row(execute(self._conn, sql, params, "GetAPIKeyByID"), "GetAPIKeyByID")
@@ -228,7 +232,8 @@ class SqlQuerier:
 
     def get_api_keys_by_user_id(self, *, user_id: UUID) -> list[ApiKey]:
         """`GetAPIKeysByUserID` (:many).
-        A user's keys, oldest first (callers show metadata only, never the hash)."""
+        A user's keys, oldest first (callers show metadata only, never the hash).
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_API_KEYS_BY_USER_ID, dict[str, Any]({"user_id": user_id})
         return [_api_key(r) for r in execute(self._conn, sql, params, "GetAPIKeysByUserID")]
 
@@ -236,7 +241,7 @@ class SqlQuerier:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
         membership as 'role:org' plus the implied 'organization-member:org'.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_AUTHORIZATION_USER_ROLES, dict[str, Any]({"user_id": user_id})
         return _get_authorization_user_roles_row(
             first_row(
@@ -247,7 +252,7 @@ class SqlQuerier:
 
     def get_chat(self, *, id: UUID) -> Chat:
         """`GetChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT, dict[str, Any]({"id": id})
         return _chat(first_row(execute(self._conn, sql, params, "GetChat"), "GetChat"))
 
@@ -260,7 +265,8 @@ class SqlQuerier:
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[GetChatCostPerChatRow]:
         """`GetChatCostPerChat` (:many).
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHAT_COST_PER_CHAT,
             {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
@@ -282,7 +288,8 @@ class SqlQuerier:
     ) -> list[GetChatCostPerModelRow]:
         """`GetChatCostPerModel` (:many).
         Same window, grouped by model config; messages whose config is gone share one NULL row.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHAT_COST_PER_MODEL,
             {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
@@ -308,8 +315,8 @@ class SqlQuerier:
         and a read must never fail because of what is stored.
         The authorization filter (on chats c) keeps out chats the reader may not read, e.g. the
         owner's chats in an organization it has left.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`.
-        Raises `NotFoundError` when no row matches."""
+        Returns the one row a plain aggregate always yields (never `NotFoundError`).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHAT_COST_SUMMARY,
             {"owner_id": owner_id, "start_date": start_date, "end_date": end_date},
@@ -322,7 +329,7 @@ class SqlQuerier:
 
     def get_chat_file(self, *, id: UUID) -> ChatFile:
         """`GetChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_FILE, dict[str, Any]({"id": id})
         return _chat_file(first_row(execute(self._conn, sql, params, "GetChatFile"), "GetChatFile"))
 
@@ -330,7 +337,7 @@ class SqlQuerier:
         """`GetChatFileMetadata` (:one).
         Everything but the bytes: enough to decide a read before loading them. octet_length reads
         the stored length from the value's header; it does not fetch or decompress the data.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_FILE_METADATA, dict[str, Any]({"id": id})
         return _get_chat_file_metadata_row(
             first_row(
@@ -340,7 +347,7 @@ class SqlQuerier:
 
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_MESSAGE, dict[str, Any]({"chat_id": chat_id, "id": id})
         return _chat_message(
             first_row(execute(self._conn, sql, params, "GetChatMessage"), "GetChatMessage")
@@ -350,7 +357,8 @@ class SqlQuerier:
         self, *, chat_id: UUID, after_id: int, page_limit: int
     ) -> list[ChatMessage]:
         """`GetChatMessages` (:many).
-        Oldest first, keyset on id; soft-deleted messages are left out."""
+        Oldest first, keyset on id; soft-deleted messages are left out.
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = (
             GET_CHAT_MESSAGES,
             dict[str, Any]({"chat_id": chat_id, "after_id": after_id, "page_limit": page_limit}),
@@ -359,14 +367,15 @@ class SqlQuerier:
 
     def get_chat_model_config(self, *, id: UUID) -> ChatModelConfig:
         """`GetChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_CHAT_MODEL_CONFIG, dict[str, Any]({"id": id})
         return _chat_model_config(
             first_row(execute(self._conn, sql, params, "GetChatModelConfig"), "GetChatModelConfig")
         )
 
     def get_chat_model_configs(self, *, enabled_only: bool) -> list[ChatModelConfig]:
-        """`GetChatModelConfigs` (:many)."""
+        """`GetChatModelConfigs` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_CHAT_MODEL_CONFIGS, dict[str, Any]({"enabled_only": enabled_only})
         return [
             _chat_model_config(r) for r in execute(self._conn, sql, params, "GetChatModelConfigs")
@@ -384,7 +393,8 @@ class SqlQuerier:
         """`GetChats` (:many).
         Newest first, keyset pagination on (created_at, id): after_id is the last chat of the
         previous page. The authorization filter goes inside the WHERE clause, so pages stay full.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_CHATS,
             {
@@ -401,7 +411,7 @@ class SqlQuerier:
     def get_data_presence(self) -> GetDataPresenceRow:
         """`GetDataPresence` (:one).
         Whether anything the demo would write next to already exists.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_DATA_PRESENCE, dict[str, Any]({})
         return _get_data_presence_row(
             first_row(execute(self._conn, sql, params, "GetDataPresence"), "GetDataPresence")
@@ -409,7 +419,7 @@ class SqlQuerier:
 
     def get_default_chat_model_config(self) -> ChatModelConfig:
         """`GetDefaultChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_DEFAULT_CHAT_MODEL_CONFIG, dict[str, Any]({})
         return _chat_model_config(
             first_row(
@@ -420,7 +430,7 @@ class SqlQuerier:
 
     def get_default_organization(self) -> Organization:
         """`GetDefaultOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_DEFAULT_ORGANIZATION, dict[str, Any]({})
         return _organization(
             first_row(
@@ -431,13 +441,13 @@ class SqlQuerier:
     def get_demo_seed(self) -> DemoSeed:
         """`GetDemoSeed` (:one).
         Present only in a database that `serve --demo` seeded itself.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_DEMO_SEED, dict[str, Any]({})
         return _demo_seed(first_row(execute(self._conn, sql, params, "GetDemoSeed"), "GetDemoSeed"))
 
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_ORGANIZATION_BY_ID, dict[str, Any]({"id": id})
         return _organization(
             first_row(
@@ -447,7 +457,7 @@ class SqlQuerier:
 
     def get_organization_by_name(self, *, name: str) -> Organization:
         """`GetOrganizationByName` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_ORGANIZATION_BY_NAME, dict[str, Any]({"name": name})
         return _organization(
             first_row(
@@ -459,7 +469,7 @@ class SqlQuerier:
         self, *, organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`GetOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = (
             GET_ORGANIZATION_MEMBER,
             dict[str, Any]({"organization_id": organization_id, "user_id": user_id}),
@@ -475,7 +485,7 @@ class SqlQuerier:
     ) -> OrganizationMember:
         """`GetOrganizationMemberForUpdate` (:one).
         Locks the membership until the transaction ends (role changes and removal read it first).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = (
             GET_ORGANIZATION_MEMBER_FOR_UPDATE,
             dict[str, Any]({"organization_id": organization_id, "user_id": user_id}),
@@ -488,7 +498,8 @@ class SqlQuerier:
         )
 
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
-        """`GetOrganizationMembers` (:many)."""
+        """`GetOrganizationMembers` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_ORGANIZATION_MEMBERS, dict[str, Any]({"organization_id": organization_id})
         return [
             _organization_member(r)
@@ -505,7 +516,8 @@ class SqlQuerier:
         """`GetOrganizations` (:many).
         By name; after_name is the last name of the previous page (a name, not an id: comparing
         against it reveals nothing about rows the reader cannot see).
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_ORGANIZATIONS,
             {"after_name": after_name, "page_limit": page_limit},
@@ -520,14 +532,15 @@ class SqlQuerier:
         the transaction ends. Every role or status change takes its locks here, in one statement and
         in one order, so two of them never deadlock, and a change that would leave no owner able to
         act is decided on rows that cannot change underneath it (READ COMMITTED re-checks a row it
-        waited for: an owner demoted meanwhile drops out of the result)."""
+        waited for: an owner demoted meanwhile drops out of the result).
+        Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_USER_AND_OWNERS_FOR_UPDATE, dict[str, Any]({"id": id})
         return [_user(r) for r in execute(self._conn, sql, params, "GetUserAndOwnersForUpdate")]
 
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
         """`GetUserByEmailOrUsername` (:one).
         Case-insensitive, like the unique indexes.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = (
             GET_USER_BY_EMAIL_OR_USERNAME,
             dict[str, Any]({"email": email, "username": username}),
@@ -541,7 +554,7 @@ class SqlQuerier:
 
     def get_user_by_id(self, *, id: UUID) -> User:
         """`GetUserByID` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_USER_BY_ID, dict[str, Any]({"id": id})
         return _user(first_row(execute(self._conn, sql, params, "GetUserByID"), "GetUserByID"))
 
@@ -549,7 +562,7 @@ class SqlQuerier:
         """`GetUserByIDForUpdate` (:one).
         Locks the row until the transaction ends: role changes are computed from roles that cannot
         change underneath them.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_USER_BY_ID_FOR_UPDATE, dict[str, Any]({"id": id})
         return _user(
             first_row(
@@ -567,7 +580,8 @@ class SqlQuerier:
     ) -> list[User]:
         """`GetUsers` (:many).
         Keyset pagination in creation order; after_id NULL starts at the beginning.
-        Requires `authorize_filter`, spliced in at `-- @authorize_filter`."""
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
         sql, params = with_filter(
             GET_USERS,
             {
@@ -584,7 +598,8 @@ class SqlQuerier:
         self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
     ) -> ApiKey:
         """`InsertAPIKey` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_API_KEY,
             dict[str, Any](
@@ -609,7 +624,8 @@ class SqlQuerier:
         last_model_config_id: UUID | None = None,
     ) -> Chat:
         """`InsertChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT,
             dict[str, Any](
@@ -636,7 +652,8 @@ class SqlQuerier:
         data: bytes,
     ) -> ChatFile:
         """`InsertChatFile` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT_FILE,
             dict[str, Any](
@@ -667,7 +684,8 @@ class SqlQuerier:
         total_cost_micros: int,
     ) -> ChatMessage:
         """`InsertChatMessage` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT_MESSAGE,
             dict[str, Any](
@@ -699,7 +717,8 @@ class SqlQuerier:
         context_limit: int,
     ) -> ChatModelConfig:
         """`InsertChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_CHAT_MODEL_CONFIG,
             dict[str, Any](
@@ -723,7 +742,8 @@ class SqlQuerier:
     def insert_demo_seed(self) -> DemoSeed:
         """`InsertDemoSeed` (:one).
         Idempotent: a second seed keeps the first one's time.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = INSERT_DEMO_SEED, dict[str, Any]({})
         return _demo_seed(
             first_row(execute(self._conn, sql, params, "InsertDemoSeed"), "InsertDemoSeed")
@@ -733,7 +753,8 @@ class SqlQuerier:
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
         """`InsertOrganization` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_ORGANIZATION,
             dict[str, Any](
@@ -748,7 +769,8 @@ class SqlQuerier:
         self, *, user_id: UUID, organization_id: UUID, roles: tuple[str, ...]
     ) -> OrganizationMember:
         """`InsertOrganizationMember` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_ORGANIZATION_MEMBER,
             dict[str, Any](
@@ -772,7 +794,8 @@ class SqlQuerier:
         status: UserStatus,
     ) -> User:
         """`InsertUser` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             INSERT_USER,
             dict[str, Any](
@@ -792,23 +815,29 @@ class SqlQuerier:
         One transaction-scoped lock that every change of the default takes first, before reading
         anything: writers queue on it in one order (no deadlock between two row locks and the
         single-default index), and each then reads the default as the previous writer left it.
-        Readers never take it."""
+        Readers never take it.
+        Returns None."""
         sql, params = LOCK_CHAT_MODEL_CONFIG_WRITES, dict[str, Any]({})
         execute(self._conn, sql, params, "LockChatModelConfigWrites")
 
     def soft_delete_chat_message(self, *, chat_id: UUID, id: int) -> int:
-        """`SoftDeleteChatMessage` (:execrows)."""
+        """`SoftDeleteChatMessage` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = SOFT_DELETE_CHAT_MESSAGE, dict[str, Any]({"chat_id": chat_id, "id": id})
         return execute(self._conn, sql, params, "SoftDeleteChatMessage").rowcount
 
     def unarchive_chat(self, *, id: UUID) -> Chat:
         """`UnarchiveChat` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = UNARCHIVE_CHAT, dict[str, Any]({"id": id})
         return _chat(first_row(execute(self._conn, sql, params, "UnarchiveChat"), "UnarchiveChat"))
 
     def update_api_key_last_used(self, *, last_used: datetime, id: str) -> int:
-        """`UpdateAPIKeyLastUsed` (:execrows)."""
+        """`UpdateAPIKeyLastUsed` (:execrows).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = UPDATE_API_KEY_LAST_USED, dict[str, Any]({"last_used": last_used, "id": id})
         return execute(self._conn, sql, params, "UpdateAPIKeyLastUsed").rowcount
 
@@ -816,7 +845,8 @@ class SqlQuerier:
         self, *, display_name: str, enabled: bool, is_default: bool, context_limit: int, id: UUID
     ) -> ChatModelConfig:
         """`UpdateChatModelConfig` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_CHAT_MODEL_CONFIG,
             dict[str, Any](
@@ -837,7 +867,8 @@ class SqlQuerier:
 
     def update_chat_status(self, *, status: ChatStatus, id: UUID) -> Chat:
         """`UpdateChatStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_CHAT_STATUS,
             dict[str, Any]({"status": ChatStatus(status).value, "id": id}),
@@ -848,7 +879,8 @@ class SqlQuerier:
 
     def update_chat_title(self, *, title: str, id: UUID) -> Chat:
         """`UpdateChatTitle` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = UPDATE_CHAT_TITLE, dict[str, Any]({"title": title, "id": id})
         return _chat(
             first_row(execute(self._conn, sql, params, "UpdateChatTitle"), "UpdateChatTitle")
@@ -858,7 +890,8 @@ class SqlQuerier:
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         """`UpdateMemberRoles` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_MEMBER_ROLES,
             dict[str, Any](
@@ -876,7 +909,8 @@ class SqlQuerier:
     def update_user_roles(self, *, granted_roles: tuple[str, ...], id: UUID) -> User:
         """`UpdateUserRoles` (:one).
         Replaces the site roles; the implied 'member' is never stored.
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_USER_ROLES,
             dict[str, Any]({"granted_roles": list(granted_roles), "id": id}),
@@ -887,7 +921,8 @@ class SqlQuerier:
 
     def update_user_status(self, *, status: UserStatus, id: UUID) -> User:
         """`UpdateUserStatus` (:one).
-        Raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             UPDATE_USER_STATUS,
             dict[str, Any]({"status": UserStatus(status).value, "id": id}),

@@ -567,7 +567,7 @@ def test_accounting_names_a_method_without_a_case() -> None:
         without_actor=without_actor,
         cases=[c for c in METHOD_SUITE.cases if c.method != "get_chat"],
     )
-    with pytest.raises(AssertionError, match="methods without a case: get_chat"):
+    with pytest.raises(AssertionError, match=r"methods without a case: (.*, )?get_chat"):
         partial.assert_complete()
 
 

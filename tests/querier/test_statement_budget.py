@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from authz import Authorizer
 from querier.dbauthz import AuthzQuerier, as_actor
 from querier.dbauthz.actors import load_subject
 from querier.generated.models import ChatMessageRole, ChatStatus, UserStatus
-from querier.generated.protocol import FILTERED_METHODS, QUERY_METHODS
+from querier.generated.protocol import FILTERED_METHODS, QUERY_METHODS, Querier
 from querier.generated.sql import SqlQuerier
 from tests import factories as f
 
@@ -193,8 +194,35 @@ def counting(conn: Connection) -> Iterator[list[str]]:
         sa.event.remove(conn, "before_cursor_execute", record)
 
 
+def _no_arguments(q: SqlQuerier) -> dict[str, Any]:
+    return {}
+
+
+def budget_args(method: str) -> Args:
+    """The entry for `method`; a method without parameters needs none (it is called with {})."""
+    if method in ARGS:
+        return ARGS[method]
+    params = inspect.signature(getattr(Querier, method)).parameters
+    if set(params) <= {"self", "authorize_filter"}:
+        return _no_arguments
+    raise LookupError(
+        f"{method} has no statement-budget entry: add ARGS[{method!r}] in "
+        f"tests/querier/test_statement_budget.py, a function that creates the rows the call "
+        f"needs and returns its arguments (step 4 of 'Adding a query' in the README)"
+    )
+
+
 def test_every_method_has_a_budget_case() -> None:
-    assert sorted(ARGS) == sorted(QUERY_METHODS)
+    problems = []
+    for method in QUERY_METHODS:
+        try:
+            budget_args(method)
+        except LookupError as exc:
+            problems.append(str(exc))
+    problems += [
+        f"ARGS[{m!r}] names no query method: remove it" for m in set(ARGS) - set(QUERY_METHODS)
+    ]
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("method", QUERY_METHODS)
@@ -204,7 +232,11 @@ def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str) 
     f.model_config(raw, "default", is_default=True)
     admin = load_subject(raw, f.user(raw, "owner").id)
     wrapped = AuthzQuerier(raw, Authorizer())
-    raw_args, wrapped_args = ARGS[method](raw), ARGS[method](raw)
+    try:
+        args = budget_args(method)
+    except LookupError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    raw_args, wrapped_args = args(raw), args(raw)
     extra = {"authorize_filter": sa.true()} if method in FILTERED_METHODS else {}
 
     with counting(conn) as raw_statements:
@@ -214,3 +246,13 @@ def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str) 
 
     assert len(raw_statements) == 1
     assert len(wrapped_statements) <= len(raw_statements) + 1, wrapped_statements
+
+
+def test_a_missing_entry_names_the_method_and_the_next_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(ARGS, "get_chat")
+    with pytest.raises(LookupError, match=r"^get_chat has no statement-budget entry: add ARGS"):
+        budget_args("get_chat")
+    monkeypatch.delitem(ARGS, "get_default_organization")
+    assert budget_args("get_default_organization")(None) == {}  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ from server.settings import Settings
 from server.tokens import mint_token
 from tests import factories as f
 from tests.conftest import NewDatabase
+from tests.server.status_recorder import statuses_are_documented  # noqa: F401 (autouse)
 
 ACTORS = ("owner", "user_admin", "member", "chatter", "org_admin", "other", "suspended")
 
