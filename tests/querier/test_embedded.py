@@ -87,8 +87,9 @@ def test_a_stale_pid_file_naming_another_process_is_removed(tmp_path: Path) -> N
 
 
 def test_a_live_server_reached_through_a_symlink_is_left_alone(
-    pg_server: ServerInfo, tmp_path: Path
+    embedded_server: ServerInfo, tmp_path: Path
 ) -> None:
+    pg_server = embedded_server
     link = tmp_path / "link"
     link.symlink_to(pg_server.pgdata.parent)
     assert recover_abandoned_server(link / "pgdata") is False
@@ -96,6 +97,7 @@ def test_a_live_server_reached_through_a_symlink_is_left_alone(
     assert psutil.pid_exists(pg_server.pid)
 
 
-def test_a_shared_server_with_a_live_owner_is_left_alone(pg_server: ServerInfo) -> None:
+def test_a_shared_server_with_a_live_owner_is_left_alone(embedded_server: ServerInfo) -> None:
+    pg_server = embedded_server
     assert recover_abandoned_server(pg_server.pgdata) is False
     assert psutil.pid_exists(pg_server.pid)
