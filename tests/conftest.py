@@ -12,7 +12,9 @@ suite made are dropped when unused).
 * `engine`     an engine on this worker's database, cloned from the migrated template;
 * `conn`       a connection inside a transaction that is rolled back after the test;
 * `new_database` a factory for throwaway databases (from the template, or empty) for tests that
-  must commit or migrate.
+  must commit or migrate;
+* `make_role`  a factory for login roles (skips unless the server lets us create roles: the
+  embedded server does, a CREATEDB-only `DATABASE_URL` role does not).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +49,8 @@ NewDatabase = Callable[..., Engine]
 @dataclass(frozen=True, slots=True)
 class TestServer:
     """Where test databases are made: `admin_url` names a database to connect to for that."""
+
+    __test__ = False  # not a test class, whatever its name
 
     admin_url: URL
     embedded: ServerInfo | None
@@ -138,10 +143,9 @@ def ensure_template(admin_url: URL, template: str) -> None:
                     ).scalars()
                 )
                 for stale in sorted(names - {template}):
-                    try:  # without FORCE: a template another session is cloning stays
+                    # without FORCE: a template another session is cloning stays
+                    with suppress(DBAPIError):
                         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{stale}"'))
-                    except DBAPIError:
-                        pass
                 if template not in names:
                     building = f"{template}_b{uuid.uuid4().hex[:8]}"
                     conn.execute(sa.text(f'CREATE DATABASE "{building}"'))
@@ -175,6 +179,18 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
     server.stop()
 
 
+@pytest.fixture
+def embedded_tmp() -> Iterator[Path]:
+    """A temp dir for a test's own embedded server, outside pytest's `tmp_path` root.
+
+    Run as root, the server's system user must traverse every parent folder; any pytest session
+    starting on the machine re-chmods its shared root (`/tmp/pytest-of-root`) to 0700, which
+    locks that user out of a server started under it.
+    """
+    with tempfile.TemporaryDirectory(prefix="dbauthz-embedded-") as tmp:
+        yield Path(tmp)
+
+
 @pytest.fixture(scope="session")
 def embedded_server(pg_server: TestServer) -> ServerInfo:
     """The shared embedded server, for tests about its files and processes."""
@@ -198,6 +214,50 @@ def new_database(pg_server: TestServer) -> Iterator[NewDatabase]:
     for name, engine in made:
         engine.dispose()
         drop_database(pg_server, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    password: str
+
+    def url(self, server: TestServer, database: str) -> URL:
+        return server.url(database).set(username=self.name, password=self.password)
+
+
+MakeRole = Callable[[], Role]
+
+
+@pytest.fixture
+def make_role(pg_server: TestServer) -> Iterator[MakeRole]:
+    admin = _admin(pg_server.admin_url)
+    made: list[Role] = []
+    try:
+        with admin.connect() as conn:
+            allowed = conn.execute(
+                sa.text(
+                    "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+                )
+            ).scalar()
+        if not allowed:
+            pytest.skip("needs a role that may create roles; this DATABASE_URL's role may not")
+
+        def make() -> Role:
+            role = Role(f"dbauthz_role_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex)
+            with admin.connect() as conn:
+                conn.execute(
+                    sa.text(f"CREATE ROLE {role.name} LOGIN PASSWORD '{role.password}'")
+                )
+            made.append(role)
+            return role
+
+        yield make
+    finally:
+        with admin.connect() as conn:
+            for role in made:
+                with suppress(DBAPIError):  # still granted something in a live database
+                    conn.execute(sa.text(f"DROP ROLE IF EXISTS {role.name}"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

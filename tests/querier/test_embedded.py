@@ -41,8 +41,8 @@ def _select_one(url: str) -> int:
 
 
 @pytest.mark.slow
-def test_recovers_from_a_server_left_by_a_killed_process(tmp_path: Path) -> None:
-    base = tmp_path / "pg"
+def test_recovers_from_a_server_left_by_a_killed_process(embedded_tmp: Path) -> None:
+    base = embedded_tmp / "pg"
     owner = subprocess.Popen(
         [sys.executable, "-c", START_AND_HANG, str(base)],
         stdout=subprocess.PIPE,
