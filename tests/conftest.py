@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -70,6 +71,10 @@ def skip_unless_embedded() -> None:
     """For tests that only make sense on the embedded server (its files, its processes)."""
     if os.environ.get(DATABASE_URL_ENV):
         pytest.skip(f"embedded server only ({DATABASE_URL_ENV} is set)")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def migrations_digest() -> str:
@@ -170,13 +175,20 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
         yield TestServer(admin_url=external, embedded=None, template=template)
         return
     root = _shared_root(tmp_path_factory)
+    # The data dir sits outside pytest's root: another pytest session starting on the machine
+    # re-chmods that root to 0700 (locking out the server's system user) and prunes old
+    # session dirs (deleting a running server's files).
+    base = Path(tempfile.gettempdir()) / f"dbauthz-pytest-{_digest(str(root))}"
     with _file_lock(root / "pg.lock"):
-        server = EmbeddedPostgres(root / "embedded-pg")
+        server = EmbeddedPostgres(base)
         info = server.start()
     admin_url = make_url(info.sqlalchemy_url("postgres"))
     ensure_template(admin_url, template)
     yield TestServer(admin_url=admin_url, embedded=info, template=template)
-    server.stop()
+    with _file_lock(root / "pg.lock"):
+        server.stop()
+        if not (server.pgdata / "postmaster.pid").exists():  # we were the last one out
+            shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
