@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from querier.embedded import EmbeddedPostgres, default_data_dir
+from querier.embedded import EmbeddedPostgres, EmbeddedServerError, default_data_dir
 
 DATABASE_URL_ENV = "DATABASE_URL"
 APP_DATABASE = "dbauthz"
@@ -127,6 +127,8 @@ def resolve_database() -> DatabaseTarget:
     embedded = EmbeddedPostgres(default_data_dir())
     try:
         info = embedded.start()
+    except EmbeddedServerError as exc:
+        raise DatabaseConfigError(str(exc)) from None
     except Exception as exc:
         raise DatabaseConfigError(
             f"could not start the embedded PostgreSQL in {embedded.pgdata}: {exc}"
