@@ -118,13 +118,13 @@ BEHIND_HEAD = "the schema is behind head; run `dbauthz db migrate`"
 MIGRATE_ENV = "DBAUTHZ_MIGRATE"
 
 
-def require_head(engine: Engine) -> None:
+def require_head(engine: Engine, hint: str = "") -> None:
     """Commands that read or write data refuse a schema behind head or newer (one line, exit 1)."""
     state, current = schema_state(engine)
     if state is SchemaState.NEWER:
         raise fail(newer_message(current))
     if state is SchemaState.BEHIND:
-        raise fail(BEHIND_HEAD)
+        raise fail(BEHIND_HEAD + hint)
 
 
 def embedded() -> bool:
@@ -193,7 +193,7 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Start the database (embedded unless DATABASE_URL is set), migrate it, and serve the API."""
+    """Start the database (embedded unless DATABASE_URL is set), migrate it if allowed, serve."""
     from server.app import create_app
     from server.demo import seed_demo
 
@@ -208,7 +208,7 @@ def serve(
             if migrate_to_head(engine):
                 status("migrated to head")
         else:
-            require_head(engine)
+            require_head(engine, hint=" (as the schema owner), or start with --migrate")
         authorizer = Authorizer()
         if demo:
             status("seeding demo data…")
