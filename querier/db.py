@@ -56,7 +56,8 @@ def redact_url(url: URL | str) -> str:
             for name, value in url.query.items()
         }
         rendered = url.set(query=query).render_as_string(hide_password=True)
-        return rendered.replace("%2A%2A%2A", _REDACTED)  # the query part is URL-encoded
+        # The query part comes URL-encoded; show the mask and socket paths as written.
+        return rendered.replace("%2A%2A%2A", _REDACTED).replace("%2F", "/")
     text = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", rf"\1{_REDACTED}@", url)
     return re.sub(
         r"([?&;\s])([^=&;\s]+)=([^&;\s]*)",

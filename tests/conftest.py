@@ -147,7 +147,13 @@ def ensure_template(admin_url: URL, template: str) -> None:
                         {"p": TEMPLATE_PREFIX + "%"},
                     ).scalars()
                 )
-                for stale in sorted(names - {template}):
+                legacy = conn.execute(  # the name earlier versions of this file reused forever
+                    sa.text(
+                        "SELECT datname FROM pg_database WHERE datname = 'dbauthz_template' "
+                        "AND pg_get_userbyid(datdba) = current_user"
+                    )
+                ).scalars()
+                for stale in sorted((names | set(legacy)) - {template}):
                     # without FORCE: a template another session is cloning stays
                     with suppress(DBAPIError):
                         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{stale}"'))
