@@ -7,16 +7,18 @@ head) are raised as `DatabaseConfigError` with a one-line message, never a trace
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from querier.embedded import EmbeddedPostgres, default_data_dir
+from querier.embedded import EmbeddedPostgres, EmbeddedServerError, default_data_dir
 
 DATABASE_URL_ENV = "DATABASE_URL"
 APP_DATABASE = "dbauthz"
@@ -38,13 +40,57 @@ class DatabaseTarget:
             self.embedded.stop()
 
 
+_SECRET_NAME = re.compile(r"pass|secret|token|key|cred", re.IGNORECASE)
+_REDACTED = "***"
+
+
+def redact_url(url: URL | str) -> str:
+    """A URL fit for a message or a log: the password and secret-looking query values hidden.
+
+    Works on text that is not even a valid URL (the user-info part and every `name=value`
+    whose name looks like a secret are masked), so an error about a bad URL leaks nothing.
+    """
+    if isinstance(url, URL):
+        query = {
+            name: (_REDACTED if _SECRET_NAME.search(name) else value)
+            for name, value in url.query.items()
+        }
+        rendered = url.set(query=query).render_as_string(hide_password=True)
+        # The query part comes URL-encoded; show the mask and socket paths as written.
+        return rendered.replace("%2A%2A%2A", _REDACTED).replace("%2F", "/")
+    text = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", rf"\1{_REDACTED}@", url)
+    return re.sub(
+        r"([?&;\s])([^=&;\s]+)=([^&;\s]*)",
+        lambda m: m[0] if not _SECRET_NAME.search(m[2]) else f"{m[1]}{m[2]}={_REDACTED}",
+        text,
+    )
+
+
+def _connection_options() -> frozenset[str]:
+    """Every keyword the bundled libpq accepts (`?sslmode=…`, `?host=…`, …)."""
+    from psycopg import pq
+
+    return frozenset(d.keyword.decode() for d in pq.Conninfo.get_defaults())
+
+
 def parse_database_url(raw: str) -> URL:
-    """Accept only PostgreSQL URLs and always drive them with psycopg 3."""
+    """Accept only PostgreSQL URLs libpq can use, and always drive them with psycopg 3.
+
+    Everything a connection attempt would reject with a traceback deep in a driver (a port that
+    is not a number, an unknown `?option`) is refused here with one line naming the cause.
+    """
+    where = redact_url(raw)
     try:
         url = make_url(raw)
+        port = url.port  # sqlalchemy parses it lazily on some paths; force it now
     except ArgumentError as exc:
         raise DatabaseConfigError(
-            f"{DATABASE_URL_ENV} is not a valid database URL: {exc}"
+            f"{DATABASE_URL_ENV} is not a valid database URL ({where}): {exc}"
+        ) from None
+    except ValueError:
+        raise DatabaseConfigError(
+            f"{DATABASE_URL_ENV} is not a valid database URL ({where}): the host or port is "
+            "malformed (the port must be a number; an IPv6 host is written [::1])"
         ) from None
     if url.get_backend_name() != "postgresql":
         raise DatabaseConfigError(
@@ -54,7 +100,23 @@ def parse_database_url(raw: str) -> URL:
     if url.drivername != "postgresql+psycopg":
         url = url.set(drivername="postgresql+psycopg")
     if not url.database:
-        raise DatabaseConfigError(f"{DATABASE_URL_ENV} must name a database")
+        raise DatabaseConfigError(f"{DATABASE_URL_ENV} must name a database ({where})")
+    if port is not None and not 0 < port < 65536:
+        raise DatabaseConfigError(f"{DATABASE_URL_ENV} has an invalid port {port} ({where})")
+    known = _connection_options()
+    for name, value in url.query.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise DatabaseConfigError(
+                f"{DATABASE_URL_ENV} has an unknown connection option {name!r}{hint} ({where})"
+            )
+        values = value if isinstance(value, tuple) else (value,)
+        if name == "port" and not all(v.isdigit() and 0 < int(v) < 65536 for v in values):
+            raise DatabaseConfigError(
+                f"{DATABASE_URL_ENV} is not a valid database URL ({where}): "
+                "the port must be a number"
+            )
     return url
 
 
@@ -66,6 +128,8 @@ def resolve_database() -> DatabaseTarget:
     embedded = EmbeddedPostgres(default_data_dir())
     try:
         info = embedded.start()
+    except EmbeddedServerError as exc:
+        raise DatabaseConfigError(str(exc)) from None
     except Exception as exc:
         raise DatabaseConfigError(
             f"could not start the embedded PostgreSQL in {embedded.pgdata}: {exc}"
@@ -90,25 +154,36 @@ def ensure_database(url: URL) -> None:
 
 
 def create_engine(url: URL | str, **kwargs: object) -> Engine:
-    """An engine on psycopg 3; pool settings suit a small service and the test suite."""
+    """An engine on psycopg 3; pool settings suit a small service and the test suite.
+
+    `hide_parameters`: a failing statement's message (raised, and logged with a 500) names the
+    SQL but never the bound values — those are message content, titles, token hashes. The
+    pre-ping replaces a connection the server dropped (a restart, an outage) before it is used.
+    """
     if isinstance(url, str):
         url = parse_database_url(url)
-    options: dict[str, object] = {"pool_pre_ping": True}
+    options: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     if "poolclass" not in kwargs:
         options.update(pool_size=10, max_overflow=20)
     options.update(kwargs)
     return sa.create_engine(url, **options)
 
 
+def first_line(exc: BaseException) -> str:
+    """The driver's own first line for a database error (no SQL, no parameters, no hints)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
 def check_connection(engine: Engine) -> None:
-    """Fail with one clear line when the server cannot be reached."""
+    """Fail with one clear line when the server cannot be reached or refuses us."""
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        where = engine.url.render_as_string(hide_password=True)
-        raise DatabaseConfigError(f"cannot connect to {where}: {reason}") from None
+    except DBAPIError as exc:
+        where = redact_url(engine.url)
+        raise DatabaseConfigError(f"cannot connect to {where}: {first_line(exc)}") from None
 
 
 @contextmanager

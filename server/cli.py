@@ -29,7 +29,7 @@ from authz import (
     resources,
     roles,
 )
-from querier.db import DATABASE_URL_ENV, DatabaseConfigError, database_engine
+from querier.db import DATABASE_URL_ENV, DatabaseConfigError, database_engine, redact_url
 from querier.dbauthz import AuthzQuerier, as_system_restricted
 from querier.dbauthz.actors import InactiveUserError, load_subject
 from querier.errors import (
@@ -40,8 +40,16 @@ from querier.errors import (
 )
 from querier.generated.models import User, UserStatus
 from querier.generated.sql import SqlQuerier
-from querier.migrate import current_revisions, downgrade, head_revisions, is_at_head, upgrade
+from querier.migrate import (
+    SchemaState,
+    downgrade,
+    head_revisions,
+    migrate_to_head,
+    newer_message,
+    schema_state,
+)
 from server.cli_db_url import db_url
+from server.cli_errors import OneLineErrors, terminate_like_interrupt
 from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
@@ -49,7 +57,9 @@ from server.settings import (
     parse_experiments,
 )
 
-app = typer.Typer(help="dbauthz: authorization in the data layer.", no_args_is_help=True)
+app = typer.Typer(
+    cls=OneLineErrors, help="dbauthz: authorization in the data layer.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema: migrate, downgrade, status.", no_args_is_help=True)
 users_app = typer.Typer(
     help="Users: create, list, grant and revoke roles, mint tokens.", no_args_is_help=True
@@ -74,7 +84,7 @@ def status(message: str) -> None:
 @contextmanager
 def engine_or_exit() -> Iterator[Engine]:
     """The configured database; user-caused problems become one line and exit 1."""
-    if not os.environ.get(DATABASE_URL_ENV):
+    if embedded():
         status("starting the embedded database…")
     try:
         with database_engine() as engine:
@@ -105,10 +115,40 @@ def system_querier() -> Iterator[AuthzQuerier]:
                 raise fail(f"invalid data ({exc.constraint or exc.detail})") from None
 
 
-def require_head(engine: Engine) -> None:
-    """Commands that read or write data refuse a schema behind head (one line, exit 1)."""
-    if not is_at_head(engine):
-        raise fail("the schema is behind head; run `dbauthz db migrate`")
+BEHIND_HEAD = "the schema is behind head; run `dbauthz db migrate`"
+MIGRATE_ENV = "DBAUTHZ_MIGRATE"
+
+
+def require_head(engine: Engine, hint: str = "") -> None:
+    """Commands that read or write data refuse a schema behind head or newer (one line, exit 1)."""
+    state, current = schema_state(engine)
+    if state is SchemaState.NEWER:
+        raise fail(newer_message(current))
+    if state is SchemaState.BEHIND:
+        raise fail(BEHIND_HEAD + hint)
+
+
+def embedded() -> bool:
+    """No `DATABASE_URL`: the CLI starts (and stops) the embedded server."""
+    return not os.environ.get(DATABASE_URL_ENV)
+
+
+def migrate_on_start(flag: bool | None) -> bool:
+    """`--migrate/--no-migrate`, else `DBAUTHZ_MIGRATE`, else migrate only the embedded database.
+
+    An external database is migrated deliberately (`dbauthz db migrate`, as the role that owns
+    the schema); a server started with a least-privilege role could not migrate anyway.
+    """
+    if flag is not None:
+        return flag
+    raw = os.environ.get(MIGRATE_ENV, "").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    if raw:
+        raise fail(f"{MIGRATE_ENV} must be 1 or 0, got {raw!r}")
+    return embedded()
 
 
 def resolve_user(q: AuthzQuerier, ref: str) -> User:
@@ -145,8 +185,16 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Seed demo users and chats; print their tokens.")
     ] = False,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Migrate to head on start, or refuse a schema behind head. Default: "
+            f"${MIGRATE_ENV}, else migrate the embedded database only.",
+        ),
+    ] = None,
 ) -> None:
-    """Start the database (embedded unless DATABASE_URL is set), migrate it, and serve the API."""
+    """Start the database (embedded unless DATABASE_URL is set), migrate it if allowed, serve."""
     from server.app import create_app
     from server.demo import DemoRefusedError, seed_demo
 
@@ -154,10 +202,14 @@ def serve(
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
     except SettingsError as exc:  # an unknown experiment, a bad DBAUTHZ_MAX_* value
         raise fail(str(exc)) from None
+    auto_migrate = migrate_on_start(migrate)
     listener = listen(host, port)  # before the database: a busy port fails fast
     with listener, engine_or_exit() as engine:
-        status("migrating to head…")
-        upgrade(engine, "head")
+        if auto_migrate:
+            if migrate_to_head(engine):
+                status("migrated to head")
+        else:
+            require_head(engine, hint=" (as the schema owner), or start with --migrate")
         authorizer = Authorizer()
         if demo:
             status("seeding demo data…")
@@ -173,10 +225,12 @@ def serve(
         config = uvicorn.Config(
             create_app(engine, settings, authorizer=authorizer), log_level="info"
         )
-        # uvicorn handles Ctrl-C (graceful shutdown), then raises it again once it has stopped.
+        # uvicorn handles Ctrl-C and SIGTERM (graceful shutdown), then raises the signal again
+        # once it has stopped; `main` turns both into KeyboardInterrupt.
         with suppress(KeyboardInterrupt):
             uvicorn.Server(config).run(sockets=[listener])
-        status("stopping the database…")
+        if embedded():
+            status("stopping the database…")
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -207,9 +261,9 @@ def listen(host: str, port: int) -> socket.socket:
 def db_migrate() -> None:
     """Upgrade the schema to the latest revision."""
     with engine_or_exit() as engine:
-        status("migrating to head…")
-        upgrade(engine, "head")
-        typer.echo(f"at {', '.join(current_revisions(engine))} (head)")
+        migrated = migrate_to_head(engine)
+        head = ", ".join(head_revisions())
+        typer.echo(f"at {head} (head)" + ("" if migrated else "; nothing to do"))
 
 
 @db_app.command("downgrade")
@@ -218,23 +272,29 @@ def db_downgrade(
 ) -> None:
     """Downgrade the schema to REVISION."""
     with engine_or_exit() as engine:
+        state, current = schema_state(engine)
+        if state is SchemaState.NEWER:
+            raise fail(newer_message(current))
         try:
             downgrade(engine, revision)
         except Exception as exc:  # alembic reports unknown revisions with its own errors
             raise fail(f"cannot downgrade to {revision!r}: {exc}") from None
-        typer.echo(f"at {', '.join(current_revisions(engine)) or 'base'}")
+        typer.echo(f"at {', '.join(schema_state(engine)[1]) or 'base'}")
 
 
 @db_app.command("status")
 def db_status() -> None:
-    """Show the current and head revisions."""
+    """Show the server, the current and head revisions."""
     with engine_or_exit() as engine:
-        current = current_revisions(engine)
-        heads = head_revisions()
+        state, current = schema_state(engine)
+        where = "embedded" if embedded() else DATABASE_URL_ENV
+        typer.echo(f"server:  {redact_url(engine.url)} ({where})")
         typer.echo(f"current: {', '.join(current) or 'base'}")
-        typer.echo(f"head:    {', '.join(heads)}")
-        if set(current) != set(heads):
-            raise fail("the schema is behind head; run `dbauthz db migrate`")
+        typer.echo(f"head:    {', '.join(head_revisions())}")
+    if state is SchemaState.NEWER:
+        raise fail(newer_message(current))
+    if state is SchemaState.BEHIND:
+        raise fail(BEHIND_HEAD)
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -416,6 +476,7 @@ def explain(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    terminate_like_interrupt()
     try:
         app()
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@
 | request validation                      | 422    | the failed fields (input not echoed)  |
 | `gate.BodyTooLargeError`                | 413    | the limit; the connection is closed   |
 | `gate.BadBodyError`                     | 400    | too-deep JSON, bad `Content-Length`   |
+| database unreachable, restarting, gone  | 503    | `request_id`; `Retry-After`           |
 | anything else                           | 500    | `request_id`; logged with traceback   |
 
 Single-resource reads go through `read_or_404`, which turns a denial into `ResourceHiddenError`
@@ -31,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +49,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 NOT_FOUND_DETAIL = "Resource not found or you do not have access to it."
 FORBIDDEN_DETAIL = "Forbidden: you are not allowed to perform this action."
 INTERNAL_DETAIL = "Internal server error."
+UNAVAILABLE_DETAIL = "The database is unavailable; try again shortly."
+RETRY_AFTER_S = 5
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -115,6 +119,8 @@ async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if is_transient_conflict(exc):
         return detail(409, CONFLICT_DETAIL, **{"Retry-After": "1"})
+    if database_unavailable(exc):
+        return unavailable(request, exc)
     if isinstance(exc.orig, psycopg.errors.DataError):
         return detail(400, "Invalid data: a value is out of range or malformed.")
     return internal_error(request, exc)
@@ -132,6 +138,43 @@ async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
         for error in exc.errors()
     ]
     return JSONResponse({"detail": errors}, status_code=422)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The server is down, restarting or unreachable (not a bad statement): worth a retry.
+
+    psycopg raises `OperationalError` (connection refused, `AdminShutdown` on a restart, a
+    dropped connection) or `InterfaceError` (a closed connection); SQLAlchemy wraps either, or
+    times out waiting for a pooled connection.
+    """
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        return exc.orig is not None and database_unavailable(exc.orig)
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError | PoolTimeoutError)
+
+
+def unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    """503 with `Retry-After`: logged in one line (the cause, no traceback), the id in the body."""
+    request_id = request_id_of(request)
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    cause = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    log.warning(
+        "database unavailable (request_id=%s) %s %s: %s",
+        request_id,
+        request.method,
+        request.url.path,
+        cause,
+    )
+    return JSONResponse(
+        {"detail": UNAVAILABLE_DETAIL, "request_id": request_id},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return unavailable(request, exc)
 
 
 def request_id_of(request: Request) -> str:
@@ -179,7 +222,10 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
-            response = internal_error(Request(scope), exc)
+            if database_unavailable(exc):
+                response = unavailable(Request(scope), exc)
+            else:
+                response = internal_error(Request(scope), exc)
             if started:  # too late for a clean answer; let the server drop the connection
                 raise
             await response(scope, receive, send_with_id)
@@ -203,6 +249,9 @@ HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Any]], ...
     (InvalidRoleError, on_invalid_role),
     (ConstraintViolationError, on_constraint_violation),
     (DBAPIError, on_dbapi_error),
+    (psycopg.OperationalError, on_database_unavailable),
+    (psycopg.InterfaceError, on_database_unavailable),
+    (PoolTimeoutError, on_database_unavailable),
     (RequestValidationError, on_validation_error),
 )
 

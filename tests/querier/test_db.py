@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from querier.db import DatabaseConfigError, check_connection, create_engine, parse_database_url
 
@@ -32,3 +37,16 @@ def test_unreachable_server_is_one_line_error() -> None:
     with pytest.raises(DatabaseConfigError, match="cannot connect to") as info:
         check_connection(engine)
     assert "\n" not in str(info.value)
+
+
+def test_a_failing_statement_never_shows_its_bound_values(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bound values are content (message text, titles): the raised and logged text omits them."""
+    secret = "private message text 4711"
+    with engine.connect() as conn, pytest.raises(DBAPIError) as info:
+        conn.execute(sa.text("SELECT CAST(:content AS text), 1 / 0"), {"content": secret})
+    assert secret not in str(info.value)
+    assert "parameters hidden" in str(info.value)
+    logging.getLogger("test").error("failed", exc_info=info.value)
+    assert secret not in caplog.text

@@ -365,11 +365,14 @@ def test_serve_demo_end_to_end(serve_process: StartServe, new_database: NewDatab
     roles = {r["name"] for r in served.get("/api/v2/users/roles", "useradmin").json()}
     assert "chat-access" in roles
     assert interrupt(served) == 0
-    assert "stopping the database" in served.stderr()
+    assert "stopping the database" not in served.stderr()  # an external database stays up
 
 
 @pytest.mark.slow
-def test_serve_on_the_embedded_database_stops_it(serve_process: StartServe, tmp_path: Path) -> None:
+def test_serve_on_the_embedded_database_stops_it(
+    serve_process: StartServe, embedded_tmp: Path
+) -> None:
+    tmp_path = embedded_tmp
     env = {DATABASE_URL_ENV: "", DATA_DIR_ENV: str(tmp_path / "data")}
     served = serve_process(env, "--demo")
     roles = {r["name"] for r in served.get("/api/v2/users/roles", "owner").json()}
@@ -378,3 +381,4 @@ def test_serve_on_the_embedded_database_stops_it(serve_process: StartServe, tmp_
     assert (pgdata / "postmaster.pid").exists()
     assert interrupt(served) == 0
     assert not (pgdata / "postmaster.pid").exists()
+    assert "stopping the database" in served.stderr()
