@@ -46,7 +46,12 @@ from querier.migrate import (
     schema_state,
 )
 from server.cli_db_url import db_url
-from server.cli_downgrade import downgrade_warning, first_line_of, revisions_between
+from server.cli_downgrade import (
+    confirmed,
+    downgrade_warning,
+    first_line_of,
+    revisions_between,
+)
 from server.cli_errors import OneLineErrors, terminate_like_interrupt
 from server.cli_format import table
 from server.settings import (
@@ -301,8 +306,8 @@ def db_downgrade(
             typer.echo(f"at {', '.join(current) or 'base'}; nothing to do")
             return
         status(downgrade_warning(revision, undone))
-        if not yes and not typer.confirm("Downgrade?", default=False, err=True):
-            raise fail("not downgraded (nothing changed)")
+        if not yes and not confirmed("Downgrade?"):
+            raise fail("not downgraded (nothing changed; --yes skips the question)")
         try:
             downgrade(engine, revision)
         except Exception as exc:

@@ -6,6 +6,8 @@ migrations it undoes with those lines (and, to base, that every table goes), the
 
 from __future__ import annotations
 
+import typer
+
 
 def revisions_between(current: tuple[str, ...], target: str) -> list[tuple[str, str]]:
     """`(revision, what it added)` for each migration a downgrade to `target` undoes, newest
@@ -42,3 +44,12 @@ def downgrade_warning(target: str, undone: list[tuple[str, str]]) -> str:
 
 def first_line_of(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def confirmed(question: str) -> bool:
+    """Ask on stderr; no answer at all (stdin closed, as in a script) counts as no."""
+    try:
+        return typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        typer.echo("", err=True)
+        return False

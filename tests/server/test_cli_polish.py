@@ -191,6 +191,9 @@ def test_db_downgrade_says_what_it_drops_and_asks(new_database: NewDatabase) -> 
     assert "downgrading to base drops every table and all data" in refused.stderr
     assert "not downgraded" in refused.stderr
     assert f"current: {head_revisions()[0]}" in run(env, "db", "status").stdout
+    unanswered = run(env, "db", "downgrade", "0002")  # stdin closed, as in a script
+    assert unanswered.exit_code == 1
+    assert unanswered.stderr.strip().splitlines()[-1].startswith("error: not downgraded")
     partly = run(env, "db", "downgrade", "0002", stdin="y\n")
     assert partly.exit_code == 0, partly.output
     assert "0003 (API keys" in partly.stderr
