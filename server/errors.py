@@ -274,6 +274,8 @@ class RequestIdMiddleware:
         except Exception as exc:
             if database_unavailable(exc):
                 response = unavailable(Request(scope), exc)
+            elif isinstance(exc, DBAPIError) and schema_behind(exc):
+                response = unavailable(Request(scope), exc, message=SCHEMA_BEHIND_DETAIL)
             else:
                 response = internal_error(Request(scope), exc)
             if started:  # too late for a clean answer; let the server drop the connection
