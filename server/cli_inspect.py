@@ -1,8 +1,10 @@
 """CLI: `roles list` and `explain` — what the policy holds, and why it decides as it does.
 
 Registered on the app by `server.cli` (which imports this module last). `explain` asks the
-engine about any resource type: a stored object (`--object TYPE:ID`) is checked exactly as the
-data layer checks it — owner and organization taken from its row (`rbac_object()`) — and an
+engine about any resource type: a stored object (`--object TYPE:ID`) is the row's own
+authorization object (`rbac_object()`: owner and organization from the row, as the data layer
+checks writes and most reads; model-config reads are the exception, decided by `create` on a
+chat in any org or `read` on `chat_model_config` in any org) — and an
 object that is not stored yet (a create) or has no rows (`assign_role`, `system`…) is built
 from `--owner` / `--org`. It exits 1 when the answer is DENIED, so scripts can branch on it.
 """
