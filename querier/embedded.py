@@ -302,3 +302,21 @@ def _is_zombie(pid: int) -> bool:
         return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
+
+
+def embedded_server_running(base_dir: Path) -> bool:
+    """Whether a live embedded server, held by a live process, serves `base_dir` right now.
+
+    A new handle would attach to it rather than start one; the CLI says which it does. Only
+    for that wording: nothing is decided on it (a server may stop or start a moment later), and
+    it reads files and process tables without changing them.
+    """
+    pgdata = base_dir.expanduser().resolve() / "pgdata"
+    recorded = _read_postmaster_pid(pgdata)
+    if recorded is None or _postmaster_state(*recorded, pgdata) is not _Postmaster.OURS:
+        return False
+    try:
+        owners = [int(p) for p in json.loads((pgdata / ".handle_pids.json").read_text())]
+    except (OSError, ValueError, TypeError):
+        return False
+    return any(psutil.pid_exists(p) for p in owners)

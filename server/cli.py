@@ -21,17 +21,14 @@ import uvicorn
 from sqlalchemy.engine import Engine
 
 from authz import (
-    Action,
     Authorizer,
     InvalidRoleError,
     NotAuthorizedError,
-    RoleIdentifier,
-    resources,
     roles,
 )
 from querier.db import DATABASE_URL_ENV, DatabaseConfigError, database_engine, redact_url
 from querier.dbauthz import AuthzQuerier, as_system_restricted
-from querier.dbauthz.actors import InactiveUserError, load_subject
+from querier.embedded import default_data_dir, embedded_server_running
 from querier.errors import (
     ConstraintViolationError,
     NotFoundError,
@@ -49,7 +46,14 @@ from querier.migrate import (
     schema_state,
 )
 from server.cli_db_url import db_url
+from server.cli_downgrade import (
+    confirmed,
+    downgrade_warning,
+    first_line_of,
+    revisions_between,
+)
 from server.cli_errors import OneLineErrors, terminate_like_interrupt
+from server.cli_format import table
 from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
@@ -57,14 +61,27 @@ from server.settings import (
     parse_experiments,
 )
 
+PLAIN_HELP = None
+"""`rich_markup_mode` of every command group: plain help. Typer's rich help shows each flag
+(`--dev`, `--demo`, `--yes`) as taking a `<bool>` value that the flag in fact refuses."""
+
 app = typer.Typer(
-    cls=OneLineErrors, help="dbauthz: authorization in the data layer.", no_args_is_help=True
+    cls=OneLineErrors,
+    help="dbauthz: authorization in the data layer.",
+    no_args_is_help=True,
+    rich_markup_mode=PLAIN_HELP,
 )
-db_app = typer.Typer(help="Database schema: migrate, downgrade, status.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema: migrate, downgrade, status, url.",
+    no_args_is_help=True,
+    rich_markup_mode=PLAIN_HELP,
+)
 users_app = typer.Typer(
-    help="Users: create, list, grant and revoke roles, mint tokens.", no_args_is_help=True
+    help="Users: create, list, grant and revoke roles, mint tokens.",
+    no_args_is_help=True,
+    rich_markup_mode=PLAIN_HELP,
 )
-roles_app = typer.Typer(help="Built-in roles.", no_args_is_help=True)
+roles_app = typer.Typer(help="Built-in roles.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(roles_app, name="roles")
@@ -85,7 +102,10 @@ def status(message: str) -> None:
 def engine_or_exit() -> Iterator[Engine]:
     """The configured database; user-caused problems become one line and exit 1."""
     if embedded():
-        status("starting the embedded database…")
+        if embedded_server_running(default_data_dir()):
+            status("attaching to the running embedded database…")
+        else:
+            status("starting the embedded database…")
     try:
         with database_engine() as engine:
             yield engine
@@ -268,17 +288,30 @@ def db_migrate() -> None:
 
 @db_app.command("downgrade")
 def db_downgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. 0003 or base.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask: drop what the downgrade drops.")
+    ] = False,
 ) -> None:
-    """Downgrade the schema to REVISION."""
+    """Downgrade the schema to REVISION; says what is lost and asks first (unless --yes)."""
     with engine_or_exit() as engine:
         state, current = schema_state(engine)
         if state is SchemaState.NEWER:
             raise fail(newer_message(current))
         try:
-            downgrade(engine, revision)
+            undone = revisions_between(current, revision)
         except Exception as exc:  # alembic reports unknown revisions with its own errors
-            raise fail(f"cannot downgrade to {revision!r}: {exc}") from None
+            raise fail(f"cannot downgrade to {revision!r}: {first_line_of(exc)}") from None
+        if not undone:
+            typer.echo(f"at {', '.join(current) or 'base'}; nothing to do")
+            return
+        status(downgrade_warning(revision, undone))
+        if not yes and not confirmed("Downgrade?"):
+            raise fail("not downgraded (nothing changed; --yes skips the question)")
+        try:
+            downgrade(engine, revision)
+        except Exception as exc:
+            raise fail(f"cannot downgrade to {revision!r}: {first_line_of(exc)}") from None
         typer.echo(f"at {', '.join(schema_state(engine)[1]) or 'base'}")
 
 
@@ -360,9 +393,10 @@ def users_list() -> None:
         while page := q.get_users(after_id=after, page_limit=500):
             users.extend(page)
             after = page[-1].id
-    for u in users:
-        site_roles = ", ".join(u.rbac_roles) or "-"
-        typer.echo(f"{u.id}  {u.username:<16} {u.email:<28} {u.status:<9} {site_roles}")
+    rows = [
+        (str(u.id), u.username, u.email, u.status, ", ".join(u.rbac_roles) or "-") for u in users
+    ]
+    typer.echo(table(("ID", "USERNAME", "EMAIL", "STATUS", "SITE ROLES"), rows))
 
 
 @users_app.command("grant-role")
@@ -370,7 +404,8 @@ def users_grant_role(
     user: Annotated[str, typer.Argument(help="User id, username or email.")],
     role: Annotated[str, typer.Argument(help="Role name, e.g. chat-access.")],
     org: Annotated[
-        str | None, typer.Option(help="Organization id: grant an org role (adds membership).")
+        str | None,
+        typer.Option(help="Organization id or name: grant an org role (adds membership)."),
     ] = None,
 ) -> None:
     """Grant a site role (or, with --org, an organization role)."""
@@ -381,16 +416,51 @@ def users_grant_role(
 def users_revoke_role(
     user: Annotated[str, typer.Argument(help="User id, username or email.")],
     role: Annotated[str, typer.Argument(help="Role name.")],
-    org: Annotated[str | None, typer.Option(help="Organization id: revoke an org role.")] = None,
+    org: Annotated[
+        str | None, typer.Option(help="Organization id or name: revoke an org role.")
+    ] = None,
 ) -> None:
     """Revoke a site role (or, with --org, an organization role)."""
     _change_role(user, role, org, grant=False)
 
 
+def _implied(role: str, user_ref: str, org: str | None, *, grant: bool) -> str | None:
+    """What to say instead of granting or revoking an implied role (None: not implied)."""
+    if role == roles.MEMBER:
+        if grant:
+            return f"{role} is implied: every user holds it, so it is never stored; nothing to do"
+        raise fail(
+            f"{role} is implied for every user and cannot be revoked; to lock a user out: "
+            f"dbauthz users suspend {user_ref}"
+        )
+    if role == roles.ORG_MEMBER:
+        where = org or "ORG"
+        if grant:
+            return (
+                f"{role} is implied by membership and never stored: to make {user_ref} a "
+                f"member, dbauthz orgs members add {where} {user_ref}"
+            )
+        raise fail(
+            f"{role} is implied by membership and cannot be revoked alone: "
+            f"dbauthz orgs members remove {where} {user_ref}"
+        )
+    return None
+
+
+def _org_id(q: AuthzQuerier, ref: str) -> UUID:
+    from server.cli_lifecycle import resolve_org  # it imports this module
+
+    return resolve_org(q, ref).id
+
+
 def _change_role(user_ref: str, role: str, org: str | None, *, grant: bool) -> None:
-    org_id = parse_uuid(org, "--org") if org is not None else None
+    note = _implied(role, user_ref, org, grant=grant)
+    if note is not None:
+        typer.echo(note)
+        return
     with system_querier() as q:
         target = resolve_user(q, user_ref)
+        org_id = None if org is None else _org_id(q, org)
         if org_id is None:
             held = target.rbac_roles
         else:
@@ -417,63 +487,6 @@ def _change_role(user_ref: str, role: str, org: str | None, *, grant: bool) -> N
     )
 
 
-# --- roles and explain ---------------------------------------------------------------------------
-
-
-@roles_app.command("list")
-def roles_list() -> None:
-    """The built-in assignable roles, site and organization level."""
-    for level, names in (
-        ("site", roles.site_builtin_role_names()),
-        ("org", roles.org_builtin_role_names()),
-    ):
-        for name in names:
-            role = roles.role_by_name(RoleIdentifier(name=name)) if level == "site" else None
-            display = role.display_name if role is not None else _org_display_name(name)
-            note = (
-                "  (API lists it with --experiments agents or --dev)"
-                if name == roles.CHAT_ACCESS
-                else ""
-            )
-            typer.echo(f"{level:<5} {name:<24} {display}{note}")
-
-
-def _org_display_name(name: str) -> str:
-    from uuid import UUID as _UUID
-
-    role = roles.role_by_name(RoleIdentifier(name=name, org_id=_UUID(int=0)))
-    return role.display_name if role is not None else name
-
-
-@app.command()
-def explain(
-    user: Annotated[str, typer.Option("--user", help="User id, username or email.")],
-    action: Annotated[str, typer.Option("--action", help="create, read, update, delete…")],
-    chat: Annotated[str, typer.Option("--chat", help="Chat id.")],
-) -> None:
-    """Explain whether USER may do ACTION on a chat, and why (the engine's own account)."""
-    chat_actions = sorted(a.value for a in resources.REGISTRY["chat"] if a is not Action.WILDCARD)
-    if action not in chat_actions:
-        raise fail(f"{action!r} is not an action on chats (one of: {', '.join(chat_actions)})")
-    act = Action(action)
-    chat_id = parse_uuid(chat, "--chat")
-    authorizer = Authorizer()
-    with system_querier() as q:
-        target = resolve_user(q, user)
-        try:
-            subject = load_subject(q, target.id)
-        except InactiveUserError:
-            raise fail(
-                f"{target.username} is suspended: every request it makes is refused"
-            ) from None
-        try:
-            obj = q.get_chat(id=chat_id).rbac_object()
-        except NotFoundError:
-            raise fail(f"no chat {chat_id}") from None
-        explanation = authorizer.explain(subject, act, obj)
-    typer.echo(str(explanation))
-
-
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     terminate_like_interrupt()
@@ -485,4 +498,4 @@ def main() -> None:
 
 # Last: these modules add their command groups to `app` and `users_app` defined above.
 db_app.command("url")(db_url)  # defined in server/cli_db_url.py
-from server import cli_lifecycle  # noqa: E402, F401
+from server import cli_inspect, cli_lifecycle  # noqa: E402, F401

@@ -17,12 +17,20 @@ import typer
 from querier.dbauthz import AuthzQuerier
 from querier.errors import NotFoundError
 from querier.generated.models import Organization, UserStatus
-from server.cli import app, fail, resolve_user, system_querier, users_app
+from server.cli import PLAIN_HELP, app, fail, resolve_user, system_querier, users_app
 from server.validation import check_org_name
 
-tokens_app = typer.Typer(help="API tokens: list (metadata only) and revoke.", no_args_is_help=True)
-orgs_app = typer.Typer(help="Organizations: list, create, members.", no_args_is_help=True)
-members_app = typer.Typer(help="Organization members: add, remove.", no_args_is_help=True)
+tokens_app = typer.Typer(
+    help="API tokens: list (metadata only) and revoke.",
+    no_args_is_help=True,
+    rich_markup_mode=PLAIN_HELP,
+)
+orgs_app = typer.Typer(
+    help="Organizations: list, create, members.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP
+)
+members_app = typer.Typer(
+    help="Organization members: add, remove.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP
+)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(orgs_app, name="orgs")
 orgs_app.add_typer(members_app, name="members")

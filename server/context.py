@@ -62,8 +62,11 @@ class RequestContext:
         """A handler's own pre-flight check; raises `NotAuthorizedError` (-> 403)."""
         self.authorizer.authorize(self.subject, action, obj)
 
-    def user_id(self, ref: str) -> UUID:
-        """`me` -> the caller; otherwise the UUID (already validated by `USER_REF_PATTERN`)."""
+    def user_id(self, ref: str | UUID) -> UUID:
+        """`me` -> the caller; a UUID (a `{user}` path, resolved by `routes.common.UserPath`,
+        or a query value validated by `USER_REF_PATTERN`) -> itself."""
+        if isinstance(ref, UUID):
+            return ref
         return self.subject.id if ref == ME else UUID(ref)
 
 

@@ -11,8 +11,16 @@
 | request validation                      | 422    | the failed fields (input not echoed)  |
 | `gate.BodyTooLargeError`                | 413    | the limit; the connection is closed   |
 | `gate.BadBodyError`                     | 400    | too-deep JSON, bad `Content-Length`   |
-| database unreachable, restarting, gone  | 503    | `request_id`; `Retry-After`           |
-| anything else                           | 500    | `request_id`; logged with traceback   |
+| `HTTPException` (a route's own, 405…)   | its own| its message                           |
+| database unreachable, restarting, gone  | 503    | `Retry-After`                         |
+| schema behind the program (a table,     | 503    | run `dbauthz db migrate`              |
+| column or type it needs is missing)     |        |                                       |
+| anything else                           | 500    | logged with traceback and the id      |
+
+Every error body has one shape (`server.openapi.ErrorBody`): `message` (a string), `detail`
+(the same message — kept for clients that read it — or, for 422, the failed fields) and
+`request_id` (the `X-Request-ID` value, also in the log line of a 500 or 503). The request gate
+(`server.gate`) answers its refusals through these same handlers.
 
 Single-resource reads go through `read_or_404`, which turns a denial into `ResourceHiddenError`
 so a caller cannot tell a chat it may not read from one that does not exist. Every response
@@ -34,6 +42,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authz import InvalidRoleError, NotAuthorizedError
@@ -50,6 +59,10 @@ NOT_FOUND_DETAIL = "Resource not found or you do not have access to it."
 FORBIDDEN_DETAIL = "Forbidden: you are not allowed to perform this action."
 INTERNAL_DETAIL = "Internal server error."
 UNAVAILABLE_DETAIL = "The database is unavailable; try again shortly."
+SCHEMA_BEHIND_DETAIL = (
+    "The database schema is behind this program: run `dbauthz db migrate`, then retry."
+)
+VALIDATION_MESSAGE = "The request failed validation; `detail` lists the fields."
 RETRY_AFTER_S = 5
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -66,8 +79,21 @@ def read_or_404(fetch: Callable[[], T]) -> T:
         raise ResourceHiddenError() from exc
 
 
-def detail(status_code: int, message: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=status_code, headers=headers or None)
+def error_body(request: Request, message: str, detail: Any = None) -> dict[str, Any]:
+    """The one error body: `message`, `detail` (the message unless there is more), `request_id`."""
+    return {
+        "message": message,
+        "detail": message if detail is None else detail,
+        "request_id": request_id_of(request),
+    }
+
+
+def error_response(
+    request: Request, status_code: int, message: str, detail: Any = None, **headers: str
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(request, message, detail), status_code=status_code, headers=headers or None
+    )
 
 
 def forbidden_detail(exc: NotAuthorizedError) -> str:
@@ -75,30 +101,38 @@ def forbidden_detail(exc: NotAuthorizedError) -> str:
     return str(exc) if isinstance(exc, RoleAssignmentError) else FORBIDDEN_DETAIL
 
 
-async def on_authentication_error(_: Request, exc: Exception) -> JSONResponse:
+async def on_authentication_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AuthenticationError)
-    return detail(401, exc.detail, **{"WWW-Authenticate": "Bearer"})
+    return error_response(request, 401, exc.detail, **{"WWW-Authenticate": "Bearer"})
 
 
-async def on_not_authorized(_: Request, exc: Exception) -> JSONResponse:
+async def on_not_authorized(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotAuthorizedError)
-    return detail(403, forbidden_detail(exc))
+    return error_response(request, 403, forbidden_detail(exc))
 
 
-async def on_not_found(_: Request, __: Exception) -> JSONResponse:
-    return detail(404, NOT_FOUND_DETAIL)
+async def on_not_found(request: Request, __: Exception) -> JSONResponse:
+    return error_response(request, 404, NOT_FOUND_DETAIL)
 
 
-async def on_invalid_role(_: Request, exc: Exception) -> JSONResponse:
-    return detail(400, str(exc))
+async def on_invalid_role(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(request, 400, str(exc))
 
 
-async def on_constraint_violation(_: Request, exc: Exception) -> JSONResponse:
+async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    """A route's own `HTTPException`, the gate's 413/400, and Starlette's 404/405 for unknown
+    paths and methods: the same body as every other error (headers such as `Allow` kept)."""
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return error_response(request, exc.status_code, message, **dict(exc.headers or {}))
+
+
+async def on_constraint_violation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConstraintViolationError)
     what = exc.constraint or "a database constraint"
     if isinstance(exc, UniqueViolationError):
-        return detail(409, f"Conflicts with an existing record ({what}).")
-    return detail(400, f"Invalid data: violates {what}.")
+        return error_response(request, 409, f"Conflicts with an existing record ({what}).")
+    return error_response(request, 400, f"Invalid data: violates {what}.")
 
 
 CONFLICT_DETAIL = "Conflicted with a concurrent change; nothing was written. Retry the request."
@@ -118,15 +152,32 @@ async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     """
     assert isinstance(exc, DBAPIError)
     if is_transient_conflict(exc):
-        return detail(409, CONFLICT_DETAIL, **{"Retry-After": "1"})
+        return error_response(request, 409, CONFLICT_DETAIL, **{"Retry-After": "1"})
     if database_unavailable(exc):
         return unavailable(request, exc)
+    if schema_behind(exc):
+        return unavailable(request, exc, message=SCHEMA_BEHIND_DETAIL)
     if isinstance(exc.orig, psycopg.errors.DataError):
-        return detail(400, "Invalid data: a value is out of range or malformed.")
+        return error_response(request, 400, "Invalid data: a value is out of range or malformed.")
     return internal_error(request, exc)
 
 
-async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+def schema_behind(exc: DBAPIError) -> bool:
+    """A table, column or type the program needs is missing: the schema is behind the program
+    (a `db downgrade` under a running server, a database restored from an older dump).
+
+    Nothing the client sent can cause these — every statement is generated from the schema at
+    head — so the operator must act: 503 naming `dbauthz db migrate`, not a 500.
+    """
+    return isinstance(
+        exc.orig,
+        psycopg.errors.UndefinedTable
+        | psycopg.errors.UndefinedColumn
+        | psycopg.errors.UndefinedObject,
+    )
+
+
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 with where and why; the offending input is not echoed (it may be binary)."""
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -137,7 +188,7 @@ async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
         }
         for error in exc.errors()
     ]
-    return JSONResponse({"detail": errors}, status_code=422)
+    return error_response(request, 422, VALIDATION_MESSAGE, errors)
 
 
 def database_unavailable(exc: BaseException) -> bool:
@@ -154,23 +205,22 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError | PoolTimeoutError)
 
 
-def unavailable(request: Request, exc: BaseException) -> JSONResponse:
+def unavailable(
+    request: Request, exc: BaseException, message: str = UNAVAILABLE_DETAIL
+) -> JSONResponse:
     """503 with `Retry-After`: logged in one line (the cause, no traceback), the id in the body."""
     request_id = request_id_of(request)
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     cause = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     log.warning(
-        "database unavailable (request_id=%s) %s %s: %s",
+        "%s (request_id=%s) %s %s: %s",
+        "database unavailable" if message == UNAVAILABLE_DETAIL else "schema behind the program",
         request_id,
         request.method,
         request.url.path,
         cause,
     )
-    return JSONResponse(
-        {"detail": UNAVAILABLE_DETAIL, "request_id": request_id},
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_S)},
-    )
+    return error_response(request, 503, message, **{"Retry-After": str(RETRY_AFTER_S)})
 
 
 async def on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -191,7 +241,7 @@ def internal_error(request: Request, exc: BaseException) -> JSONResponse:
         request.url.path,
         exc_info=(type(exc), exc, exc.__traceback__),
     )
-    return JSONResponse({"detail": INTERNAL_DETAIL, "request_id": request_id}, status_code=500)
+    return error_response(request, 500, INTERNAL_DETAIL)
 
 
 class RequestIdMiddleware:
@@ -224,6 +274,8 @@ class RequestIdMiddleware:
         except Exception as exc:
             if database_unavailable(exc):
                 response = unavailable(Request(scope), exc)
+            elif isinstance(exc, DBAPIError) and schema_behind(exc):
+                response = unavailable(Request(scope), exc, message=SCHEMA_BEHIND_DETAIL)
             else:
                 response = internal_error(Request(scope), exc)
             if started:  # too late for a clean answer; let the server drop the connection
@@ -253,6 +305,7 @@ HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Any]], ...
     (psycopg.InterfaceError, on_database_unavailable),
     (PoolTimeoutError, on_database_unavailable),
     (RequestValidationError, on_validation_error),
+    (StarletteHTTPException, on_http_exception),
 )
 
 

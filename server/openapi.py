@@ -12,7 +12,7 @@ builder that, for **every** route (so routes added later are covered by default)
 | 409    | the operation writes (a concurrent transaction can win), or `EXTRA` |
 | 413    | the operation writes (the request gate bounds every body)           |
 | 422    | the operation takes parameters or a body                            |
-| 500    | always: the body carries `request_id`                               |
+| 500    | always (the log has the traceback under the body's `request_id`)    |
 | 503    | always: the database is unreachable (`Retry-After`)                 |
 
 The rules read the generated operation (its path, method, `security`, `parameters`,
@@ -44,7 +44,8 @@ DESCRIPTIONS: Mapping[int, str] = {
     413: "The body is larger than the limit (`detail` names it).",
     422: "The request failed validation; `detail` lists the fields (the input is not echoed).",
     500: "Unexpected error; `request_id` (also in `X-Request-ID`) finds it in the log.",
-    503: "The database is unreachable or restarting; retry after `Retry-After` seconds.",
+    503: "The database is unreachable or restarting (retry after `Retry-After` seconds), or "
+    "its schema is behind this program (`message` says: run `dbauthz db migrate`).",
 }
 
 EXTRA: Mapping[tuple[str, str], Mapping[int, str]] = {
@@ -74,14 +75,16 @@ class FieldError(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """The body of every error response."""
+    """The body of every error response (built by `server.errors.error_body`)."""
 
+    message: str = Field(description="What went wrong, for a person to read.")
     detail: str | list[FieldError] = Field(
-        description="The message; for 422 the list of fields that failed validation."
+        description="The same message (kept for clients that read `detail`); for 422 the list "
+        "of fields that failed validation."
     )
-    request_id: str | None = Field(
-        default=None,
-        description="Only on 500: the id of the request, also in `X-Request-ID` and the log.",
+    request_id: str = Field(
+        description="The id of the request, also in `X-Request-ID` (and in the log line of a "
+        "500 or 503)."
     )
 
 

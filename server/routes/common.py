@@ -10,13 +10,49 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from server.context import USER_REF_PATTERN
+from server.context import ME, USER_REF_PATTERN, Ctx
+from server.errors import read_or_404
 
 M = TypeVar("M", bound=BaseModel)
 
 PageLimit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
 UserQuery = Annotated[str, Query(pattern=USER_REF_PATTERN, description="`me` or a user id.")]
-UserPath = Annotated[str, Path(pattern=USER_REF_PATTERN, description="`me` or a user id.")]
+
+USER_REF_MAX = 254  # the longest email (`server.schemas`); nothing longer can name a user
+
+
+def resolve_user_path(
+    ctx: Ctx,
+    user: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=USER_REF_MAX,
+            description="`me` (the caller), a user id, a username or an email — what the CLI "
+            "takes. A user the caller may not read is the same 404 as a missing one.",
+        ),
+    ],
+) -> UUID:
+    """The `{user}` of every route, resolved in one place: `me`, a UUID, a username or an email.
+
+    `me` is always the caller (a user named `me` is reached by id or email). A UUID is passed
+    on as is: the route's own read of the user decides (404 when missing or unreadable). A
+    username or email is looked up as the caller, so one it may not read is the same 404 as
+    one that does not exist — no existence oracle by name either.
+    """
+    if user == ME:
+        return ctx.subject.id
+    try:
+        return UUID(user)
+    except ValueError:
+        pass
+    with ctx.transaction() as q:
+        found = read_or_404(lambda: q.get_user_by_email_or_username(email=user, username=user))
+    return found.id
+
+
+UserPath = Annotated[UUID, Depends(resolve_user_path)]
+"""A route's `{user}` path parameter, already resolved to the user's id."""
 
 _INVALID_JSON = object()
 

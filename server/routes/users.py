@@ -76,7 +76,7 @@ def create_user(ctx: Ctx, body: UserCreateRequest) -> UserResponse:
 
 @router.get("/me")
 def get_me(ctx: Ctx) -> UserResponse:
-    return get_user(ctx, "me")
+    return get_user(ctx, ctx.subject.id)
 
 
 @router.get("/{user}")
@@ -138,7 +138,7 @@ def activate_user(ctx: Ctx, user: UserPath) -> UserResponse:
     return UserResponse.of(_set_status(ctx, user, UserStatus.ACTIVE))
 
 
-def _set_status(ctx: Ctx, ref: str, status: UserStatus) -> User:
+def _set_status(ctx: Ctx, ref: UUID, status: UserStatus) -> User:
     user_id = ctx.user_id(ref)
     with ctx.transaction() as q:
         read_or_404(lambda: q.get_user_by_id(id=user_id))

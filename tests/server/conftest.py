@@ -106,6 +106,18 @@ class World:
         return {"users": [tuple(r) for r in users], "members": [tuple(r) for r in members]}
 
 
+def error_of(response: httpx2.Response) -> dict[str, Any]:
+    """An error body without its `request_id` (which differs per request), to compare two."""
+    body = dict(response.json())
+    assert body.pop("request_id") == response.headers["X-Request-ID"]
+    return body
+
+
+def error_of_text(message: str) -> dict[str, Any]:
+    """What `error_of` returns for an error whose message is `message`."""
+    return {"message": message, "detail": message}
+
+
 def seed(engine: Engine) -> tuple[dict[str, Any], dict[str, str]]:
     with engine.begin() as conn:
         q = SqlQuerier(conn)

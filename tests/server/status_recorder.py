@@ -3,7 +3,8 @@
 An autouse fixture (imported by `tests/server/conftest.py`) records `(method, path template,
 status)` for each `TestClient` request a test makes, and fails the test at teardown naming any
 status the document does not list. It checks per test, so it works the same under xdist; a
-status the route tests never provoke is not required (the document may be a superset).
+status the route tests never provoke is not required (the document may be a superset). It also
+checks that every error answer has the one error body (`server.openapi.ErrorBody`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ def undocumented(app: FastAPI, observed: Iterable[Observed]) -> list[str]:
     return sorted(set(problems))
 
 
+def check_error_body(response: Any) -> None:
+    """Every error answer has the one body: `message`, `detail`, and the `X-Request-ID` value."""
+    if response.status_code < 400 or not response.content:
+        return
+    body = response.json()
+    assert isinstance(body, dict), body
+    assert isinstance(body.get("message"), str), body
+    assert "detail" in body, body
+    assert body.get("request_id") == response.headers["X-Request-ID"], body
+
+
 @pytest.fixture(autouse=True)
 def statuses_are_documented(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Observed]]:
     seen: dict[int, tuple[FastAPI, list[Observed]]] = {}
@@ -57,6 +69,7 @@ def statuses_are_documented(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Ob
     def request(self: TestClient, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
         response = original(self, method, url, *args, **kwargs)
         if isinstance(self.app, FastAPI):
+            check_error_body(response)
             _, calls = seen.setdefault(id(self.app), (self.app, []))
             calls.append((method.upper(), urlsplit(str(response.url)).path, response.status_code))
         return response

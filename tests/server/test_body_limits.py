@@ -169,9 +169,10 @@ def test_declared_oversized_body_is_413_without_reading_it(world: World) -> None
     for extra in ({}, auth(world)):
         answer = drive(world.app, "POST", CHATS, headers | extra, body)
         assert answer.status == 413
-        assert answer.json() == {
-            "detail": f"Request body too large: the limit is {DEFAULT_MAX_JSON_BYTES} bytes."
-        }
+        assert (
+            answer.json()["detail"]
+            == f"Request body too large: the limit is {DEFAULT_MAX_JSON_BYTES} bytes."
+        )
     assert body.calls == 0
 
 
@@ -210,7 +211,7 @@ def test_chunked_multipart_body_is_cut_off_at_the_upload_limit(world: World) -> 
     answer = drive(world.app, "POST", FILES, headers, body)
     assert answer.status == 413
     limit = DEFAULT_MAX_FILE_BYTES + MULTIPART_ENVELOPE_BYTES
-    assert answer.json() == {"detail": f"Request body too large: the limit is {limit} bytes."}
+    assert answer.json()["detail"] == f"Request body too large: the limit is {limit} bytes."
     assert body.bytes_read <= limit + CHUNK
 
 
@@ -300,7 +301,7 @@ def test_paths_outside_the_api_need_no_token(world: World) -> None:
 def test_deeply_nested_json_is_400(world: World, method: str, path: str, depth: int) -> None:
     response = world.call("owner", method, path, content="[" * depth + "]" * depth)
     assert response.status_code == 400
-    assert response.json() == {"detail": "JSON nested deeper than 64 levels."}
+    assert response.json()["detail"] == "JSON nested deeper than 64 levels."
 
 
 def test_deep_json_without_a_content_type_is_400(world: World) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from authz import Action, Object, Subject
 from server.errors import NOT_FOUND_DETAIL
-from tests.server.conftest import DenyingAuthorizer, World
+from tests.server.conftest import DenyingAuthorizer, World, error_of, error_of_text
 
 CHATS = "/api/v2/chats"
 
@@ -186,7 +186,7 @@ def test_unreadable_and_missing_chats_are_the_same_404(
     hidden = world.call("chatter", method, f"{CHATS}/{chats['other_b']['id']}", **body)
     missing = world.call("chatter", method, f"{CHATS}/{uuid.uuid4()}", **body)
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.json() == missing.json() == {"detail": NOT_FOUND_DETAIL}
+    assert error_of(hidden) == error_of(missing) == error_of_text(NOT_FOUND_DETAIL)
     assert (
         world.call("other", "GET", f"{CHATS}/{chats['other_b']['id']}").json()["title"] == "theirs"
     )
@@ -269,6 +269,6 @@ def test_an_unreadable_cursor_is_the_same_404_as_a_missing_one(
     theirs = world.call("chatter", "GET", CHATS, params={"after_id": chats["other_b"]["id"]})
     missing = world.call("chatter", "GET", CHATS, params={"after_id": str(uuid.uuid4())})
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.json() == missing.json() == {"detail": NOT_FOUND_DETAIL}
+    assert error_of(theirs) == error_of(missing) == error_of_text(NOT_FOUND_DETAIL)
     mine = world.call("chatter", "GET", CHATS, params={"after_id": chats["personal"]["id"]})
     assert mine.status_code == 200

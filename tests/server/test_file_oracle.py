@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.errors import NOT_FOUND_DETAIL
-from tests.server.conftest import World
+from tests.server.conftest import World, error_of
 
 FILES = "/api/v2/chats/files"
 _SELECT_LIST = re.compile(r"^\s*SELECT\s+(.*?)\s+FROM\s", re.IGNORECASE | re.DOTALL)
@@ -61,7 +61,7 @@ def test_a_denied_read_never_selects_the_bytes(world: World) -> None:
     with statements(world) as denied:
         response = world.call("chatter", "GET", f"{FILES}/{hidden}")
     assert response.status_code == 404
-    assert response.json() == {"detail": NOT_FOUND_DETAIL}
+    assert response.json()["detail"] == NOT_FOUND_DETAIL
     assert any("chat_files" in s for s in denied)  # the metadata was consulted
     assert not any(selects_data(s) for s in denied), denied
 
@@ -73,7 +73,8 @@ def test_a_missing_file_reads_the_same_way(world: World) -> None:
     with statements(world) as missing:
         missing_response = world.call("chatter", "GET", f"{FILES}/{uuid.uuid4()}")
     assert hidden_response.status_code == missing_response.status_code == 404
-    assert hidden_response.content == missing_response.content
+    assert error_of(hidden_response) == error_of(missing_response)  # all but the request id
+    assert len(hidden_response.content) == len(missing_response.content)
     assert len(denied) == len(missing)
 
 

@@ -147,7 +147,7 @@ def test_the_runtime_role_serves_and_runs_the_cli_but_cannot_migrate(roles: Role
         engine.dispose()
 
     # A table a migration drops and re-creates keeps the runtime role's rights.
-    ok(cli_as(roles.migrator, "db", "downgrade", "0002"))
+    ok(cli_as(roles.migrator, "db", "downgrade", "0002", "--yes"))
     ok(cli_as(roles.migrator, "db", "migrate"))
     fresh = ok(cli_as(roles.runtime, "users", "token", "ada", "--days", "1")).strip()
     assert fresh != token
