@@ -12,12 +12,11 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Annotated
 from uuid import UUID
 
 import typer
-import uvicorn
 from sqlalchemy.engine import Engine
 
 from authz import (
@@ -193,14 +192,32 @@ def serve(
             f"${MIGRATE_ENV}, else migrate the embedded database only.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes (1: serve in this process; use the CPU count in production).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log one line per request.")
+    ] = False,
+    http_stack: Annotated[
+        str, typer.Option(hidden=True, help="fast (uvloop + httptools) or basic (asyncio + h11).")
+    ] = "fast",
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), migrate it if allowed, serve."""
-    from server.app import create_app
     from server.demo import DemoRefusedError, seed_demo
+    from server.serving import ServeOptions, run_server
 
     try:
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
     except SettingsError as exc:  # an unknown experiment, a bad DBAUTHZ_MAX_* value
+        raise fail(str(exc)) from None
+    try:
+        options = ServeOptions.parse(workers, access_log, http_stack)
+    except ValueError as exc:
         raise fail(str(exc)) from None
     auto_migrate = migrate_on_start(migrate)
     listener = listen(host, port)  # before the database: a busy port fails fast
@@ -222,13 +239,7 @@ def serve(
                 typer.echo(f"  {user.username:<10} {user.token}   # {user.description}")
         bound_port = listener.getsockname()[1]
         typer.echo(f"listening on http://{host}:{bound_port}  (API docs: /docs; Ctrl-C to stop)")
-        config = uvicorn.Config(
-            create_app(engine, settings, authorizer=authorizer), log_level="info"
-        )
-        # uvicorn handles Ctrl-C and SIGTERM (graceful shutdown), then raises the signal again
-        # once it has stopped; `main` turns both into KeyboardInterrupt.
-        with suppress(KeyboardInterrupt):
-            uvicorn.Server(config).run(sockets=[listener])
+        run_server(listener, engine, settings, authorizer, options)
         if embedded():
             status("stopping the database…")
 
