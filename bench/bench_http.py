@@ -264,6 +264,8 @@ def measure(
                 f"{'request':<18}{'c':>4}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}"
                 f"{'x trivial':>11}"
             )
+            for target in targets:  # warm every worker: connections, caches, first imports
+                driver(port, token, target, max(levels), 1.0)
             for conc in levels:
                 trivial: float | None = None
                 for target in targets:
