@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
@@ -79,10 +80,14 @@ def _config(app: FastAPI | str, options: ServeOptions, *, workers: int | None = 
 
 
 def listen(host: str, port: int, count: int = 1) -> list[socket.socket]:
-    """`count` listening sockets on one address (`SO_REUSEPORT` when more than one).
+    """`count` listening sockets on one address (`SO_REUSEPORT` when more than one), on Linux.
 
-    Bound here, before the database starts, so a busy port or a bad host fails fast (`OSError`).
+    Elsewhere one socket, which the workers share: BSD and macOS do not spread connections
+    over `SO_REUSEPORT` sockets (the last one bound gets them all). Bound here, before the
+    database starts, so a busy port or a bad host fails fast (`OSError`).
     """
+    if sys.platform != "linux":
+        count = 1
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
@@ -146,7 +151,7 @@ def run_server(
 
 
 class _Supervisor(Multiprocess):
-    """uvicorn's supervisor, giving worker i the socket i (uvicorn's gives all of them all).
+    """uvicorn's supervisor, giving worker i socket i (uvicorn's gives every worker all of them).
 
     Only the places that start a worker differ; a worker that dies is replaced on its socket.
     Changing the number of workers at run time (SIGTTIN/SIGTTOU) is not supported.
@@ -156,9 +161,12 @@ class _Supervisor(Multiprocess):
         super().__init__(config, sockets=listeners)
         self.listeners = listeners
 
+    def _socket(self, idx: int) -> list[socket.socket]:
+        return [self.listeners[idx % len(self.listeners)]]  # one shared socket off Linux
+
     def init_processes(self) -> None:
-        for sock in self.listeners:
-            process = Process(self.config, [sock])
+        for idx in range(self.processes_num):
+            process = Process(self.config, self._socket(idx))
             process.start()
             self.processes.append(process)
 
@@ -177,7 +185,7 @@ class _Supervisor(Multiprocess):
                 self.should_exit.set()
                 return
             log.info("worker %s died; starting another", process.pid)
-            process = Process(self.config, [self.listeners[idx]])
+            process = Process(self.config, self._socket(idx))
             process.start()
             self.processes[idx] = process
 
@@ -185,7 +193,7 @@ class _Supervisor(Multiprocess):
         for idx, old in enumerate(self.processes):
             if self.should_exit.is_set():
                 return
-            new = Process(self.config, [self.listeners[idx]])
+            new = Process(self.config, self._socket(idx))
             new.start()
             old.terminate()
             old.join()
