@@ -1,6 +1,7 @@
 """HTTP throughput of the authorized request path, beside a trivial endpoint, in one run.
 
-    uv run python bench/bench_http.py [--duration S] [--concurrency 1,8,32] [--serve-arg ARG]...
+    uv run python bench/bench_http.py [--duration S] [--concurrency 1,8,32] [--workers 1,2]
+                                      [--serve-arg ARG]...
 
 The server runs in its own process (`dbauthz serve --demo` on a throwaway data dir and a free
 loopback port); the load comes from another process: `wrk` when it is installed (apt-get install
@@ -9,8 +10,12 @@ concurrency it drives, one after the other, the trivial `/healthz`, an authorize
 `GET /api/v2/chats/{id}`, `GET /api/v2/chats?limit=50` and `POST /api/v2/chats`, and prints
 req/s, p50, p99, errors, and each request's req/s as a ratio to the trivial one of the same run.
 
-Loopback only; every load step is bounded in time. Extra `--serve-arg` values go to `serve`
-(e.g. `--serve-arg=--workers=2` once the server has that option).
+For each worker count (`--workers 1,2`: one server each, `serve --workers N`) it prints that
+table, then the ratio of the last count's req/s to the first's at each concurrency, with the
+p99 of the last. Loopback only; every load step is bounded in time. Extra `--serve-arg` values go
+to `serve` (e.g. `--serve-arg=--http-stack=basic` for asyncio + h11 instead of uvloop +
+httptools). The load generator shares the machine's CPUs with the server, and on a shared
+machine so do other processes: compare ratios from one run, not absolute figures across runs.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +117,9 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
 end
 """
+
+
+Driver = Callable[[int, str, "Target", int, float], "Result"]
 
 
 def run_wrk(port: int, token: str, target: Target, conc: int, duration: float) -> Result:
@@ -232,22 +241,16 @@ def client_main(spec: dict[str, object]) -> None:
     print(json.dumps(result.__dict__))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per load step")
-    parser.add_argument("--concurrency", default="1,8,32")
-    parser.add_argument("--serve-arg", action="append", default=[])
-    parser.add_argument("--client", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.client:
-        client_main(json.loads(args.client))
-        return
-    levels = [int(c) for c in args.concurrency.split(",")]
-    driver = run_wrk if shutil.which("wrk") else run_python_client
+def measure(
+    driver: Driver, workers: int, args: argparse.Namespace, levels: list[int]
+) -> dict[tuple[str, int], Result]:
+    """One server with `workers` workers; every target at every concurrency, printed."""
+    results: dict[tuple[str, int], Result] = {}
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         port = free_port()
-        proc, token = start_server(Path(tmp), port, args.serve_arg)
+        proc, token = start_server(Path(tmp), port, [f"--workers={workers}", *args.serve_arg])
         try:
+            wait_ready(port, token)
             chat = request(port, token, "POST", "/api/v2/chats", '{"title": "bench"}')
             assert isinstance(chat, dict)
             targets = [
@@ -256,19 +259,23 @@ def main() -> None:
                 Target("list chats", "GET", "/api/v2/chats?limit=50", None, authorized=True),
                 Target("POST chat", "POST", "/api/v2/chats", '{"title": "b"}', authorized=True),
             ]
-            print(f"load from {driver.__name__}; server args {args.serve_arg or 'default'}")
+            print(f"\n{workers} worker(s); load from {driver.__name__}; args {args.serve_arg}")
             print(
                 f"{'request':<18}{'c':>4}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}"
                 f"{'x trivial':>11}"
             )
+            for target in targets:  # warm every worker: connections, caches, first imports
+                driver(port, token, target, max(levels), 1.0)
             for conc in levels:
                 trivial: float | None = None
                 for target in targets:
                     res = driver(port, token, target, conc, args.duration)
+                    results[target.name, conc] = res
                     trivial = trivial or res.rps
                     print(
                         f"{target.name:<18}{conc:>4}{res.rps:>10.0f}{res.p50_ms:>9.2f}"
-                        f"{res.p99_ms:>9.2f}{res.errors:>6}{res.rps / trivial:>11.2f}"
+                        f"{res.p99_ms:>9.2f}{res.errors:>6}{res.rps / trivial:>11.2f}",
+                        flush=True,
                     )
         finally:
             proc.send_signal(signal.SIGINT)
@@ -276,6 +283,49 @@ def main() -> None:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    return results
+
+
+def wait_ready(port: int, token: str) -> None:
+    """Workers import the app after the socket listens: wait until one answers."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            request(port, token, "GET", "/api/v2/chats?limit=1")
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per load step")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--workers", default="1,2", help="worker counts, one server each")
+    parser.add_argument("--serve-arg", action="append", default=[])
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client_main(json.loads(args.client))
+        return
+    levels = [int(c) for c in args.concurrency.split(",")]
+    counts = [int(w) for w in args.workers.split(",")]
+    driver: Driver = run_wrk if shutil.which("wrk") else run_python_client
+    runs = {workers: measure(driver, workers, args, levels) for workers in counts}
+    if len(counts) > 1:
+        base, top = counts[0], counts[-1]
+        print(f"\n{top} workers / {base}: req/s ratio (p99 ms with {top})")
+        names = list(dict.fromkeys(name for name, _ in runs[base]))
+        print(f"{'request':<18}" + "".join(f"{'c=' + str(c):>16}" for c in levels))
+        for name in names:
+            cells = "".join(
+                f"{runs[top][name, c].rps / runs[base][name, c].rps:>8.2f}"
+                f"{'(' + format(runs[top][name, c].p99_ms, '.1f') + ')':>8}"
+                for c in levels
+            )
+            print(f"{name:<18}{cells}")
 
 
 if __name__ == "__main__":

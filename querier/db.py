@@ -153,18 +153,32 @@ def ensure_database(url: URL) -> None:
         admin.dispose()
 
 
+DEFAULT_POOL_SIZE = 16
+"""Connections per engine, and so per server worker: the request gate admits as many requests
+into the database path at once (`server.gate`), so none ever waits for a connection while
+holding a thread. Two workers on the embedded server (max_connections 100) use 32."""
+
+
 def create_engine(url: URL | str, **kwargs: object) -> Engine:
-    """An engine on psycopg 3; pool settings suit a small service and the test suite.
+    """An engine on psycopg 3, its pool sized for one server worker and for the test suite.
 
     `hide_parameters`: a failing statement's message (raised, and logged with a 500) names the
-    SQL but never the bound values — those are message content, titles, token hashes. The
-    pre-ping replaces a connection the server dropped (a restart, an outage) before it is used.
+    SQL but never the bound values — those are message content, titles, token hashes.
+
+    No pre-ping: a `SELECT 1` on every checkout is a round trip per request. A connection the
+    server dropped (a restart, an outage) shows itself on its next use instead: psycopg marks it
+    broken or closed, which SQLAlchemy's psycopg dialect classifies as a disconnect; it then
+    invalidates that connection *and every pooled connection opened before the failure*
+    (`invalidate_pool_on_disconnect`, on by default), that request answers 503, and the next
+    ones connect afresh (`tests/server/test_outage.py`). `pool_recycle` retires connections an hour old (idle-session
+    timeouts, load balancers), `max_overflow=0` keeps the pool the size it was given: overflow
+    connections are closed on return, a reconnect per request under load.
     """
     if isinstance(url, str):
         url = parse_database_url(url)
-    options: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
+    options: dict[str, object] = {"pool_pre_ping": False, "hide_parameters": True}
     if "poolclass" not in kwargs:
-        options.update(pool_size=10, max_overflow=20)
+        options.update(pool_size=DEFAULT_POOL_SIZE, max_overflow=0, pool_recycle=3600)
     options.update(kwargs)
     return sa.create_engine(url, **options)
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Annotated
 from uuid import UUID
 
 import typer
-import uvicorn
 from sqlalchemy.engine import Engine
 
 from authz import (
@@ -213,18 +211,39 @@ def serve(
             f"${MIGRATE_ENV}, else migrate the embedded database only.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes (1: serve in this process; use the CPU count in production).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log one line per request.")
+    ] = False,
+    http_stack: Annotated[
+        str, typer.Option(hidden=True, help="fast (uvloop + httptools) or basic (asyncio + h11).")
+    ] = "fast",
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), migrate it if allowed, serve."""
-    from server.app import create_app
     from server.demo import DemoRefusedError, seed_demo
+    from server.serving import ServeOptions, closing_all, listen, run_server
 
     try:
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
     except SettingsError as exc:  # an unknown experiment, a bad DBAUTHZ_MAX_* value
         raise fail(str(exc)) from None
+    try:
+        options = ServeOptions.parse(workers, access_log, http_stack)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     auto_migrate = migrate_on_start(migrate)
-    listener = listen(host, port)  # before the database: a busy port fails fast
-    with listener, engine_or_exit() as engine:
+    try:  # before the database: a busy port fails fast
+        listeners = listen(host, port, options.workers)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    with closing_all(listeners), engine_or_exit() as engine:
         if auto_migrate:
             if migrate_to_head(engine):
                 status("migrated to head")
@@ -240,38 +259,11 @@ def serve(
             typer.echo(f"demo organization {world.organization.name} ({world.organization.id})")
             for user in world.users:
                 typer.echo(f"  {user.username:<10} {user.token}   # {user.description}")
-        bound_port = listener.getsockname()[1]
+        bound_port = listeners[0].getsockname()[1]
         typer.echo(f"listening on http://{host}:{bound_port}  (API docs: /docs; Ctrl-C to stop)")
-        config = uvicorn.Config(
-            create_app(engine, settings, authorizer=authorizer), log_level="info"
-        )
-        # uvicorn handles Ctrl-C and SIGTERM (graceful shutdown), then raises the signal again
-        # once it has stopped; `main` turns both into KeyboardInterrupt.
-        with suppress(KeyboardInterrupt):
-            uvicorn.Server(config).run(sockets=[listener])
+        run_server(listeners, engine, settings, authorizer, options)
         if embedded():
             status("stopping the database…")
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A bound socket for uvicorn; a busy port or bad host is one line, not a traceback."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        # An explicit IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so, and
-        # without it every response waits ~40 ms for a delayed ACK (Nagle).
-        sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)  # connections queue from now on, before uvicorn starts accepting
-    except OSError as exc:
-        sock.close()
-        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    return sock
 
 
 # --- db ------------------------------------------------------------------------------------------

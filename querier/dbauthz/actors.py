@@ -7,7 +7,11 @@ from uuid import UUID
 
 from authz import RoleIdentifier, Subject, roles
 from querier.dbauthz.context import as_system_restricted
-from querier.generated.models import GetAuthorizationUserRolesRow, UserStatus
+from querier.generated.models import (
+    GetAuthorizationByAPIKeyRow,
+    GetAuthorizationUserRolesRow,
+    UserStatus,
+)
 from querier.generated.protocol import Querier
 
 log = logging.getLogger("dbauthz")
@@ -17,7 +21,7 @@ class InactiveUserError(Exception):
     """A suspended user gets no subject at all (and so no access)."""
 
 
-def subject_from_row(row: GetAuthorizationUserRolesRow) -> Subject:
+def subject_from_row(row: GetAuthorizationUserRolesRow | GetAuthorizationByAPIKeyRow) -> Subject:
     """Site roles + implied `member` + every membership's org roles (incl. `organization-member`).
 
     A stored name that does not even parse (corrupt data) is logged and dropped: it must never

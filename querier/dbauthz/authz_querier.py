@@ -55,6 +55,7 @@ from querier.generated.models import (
     ChatModelConfig,
     ChatStatus,
     DemoSeed,
+    GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
@@ -383,6 +384,14 @@ class AuthzQuerier:
         )
 
     # --- API keys ------------------------------------------------------------------------------
+
+    def get_authorization_by_api_key(self, *, id: str) -> GetAuthorizationByAPIKeyRow:
+        """A key with its user's subject columns (authentication): for the system only."""
+        return self._guard(
+            Action.READ,
+            resources.SYSTEM,
+            lambda: self._inner.get_authorization_by_api_key(id=id),
+        )
 
     def insert_api_key(
         self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime

@@ -24,6 +24,7 @@ __all__ = [
     "ChatModelConfig",
     "ChatStatus",
     "DemoSeed",
+    "GetAuthorizationByAPIKeyRow",
     "GetAuthorizationUserRolesRow",
     "GetChatCostPerChatRow",
     "GetChatCostPerModelRow",
@@ -211,6 +212,21 @@ class User:
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
         return Object(type="user", id=self.id, owner=self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class GetAuthorizationByAPIKeyRow:
+    """A row of GetAuthorizationByAPIKey."""
+
+    key_id: str
+    hashed_secret: bytes
+    expires_at: datetime
+    last_used: datetime
+    id: UUID
+    username: str
+    status: UserStatus
+    rbac_roles: tuple[str, ...]
+    org_roles: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from querier.generated.models import (
     ChatModelConfig,
     ChatStatus,
     DemoSeed,
+    GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
@@ -43,6 +44,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "delete_organization_member",
     "get_api_key_by_id",
     "get_api_keys_by_user_id",
+    "get_authorization_by_api_key",
     "get_authorization_user_roles",
     "get_chat",
     "get_chat_cost_per_chat",
@@ -151,6 +153,17 @@ class Querier(Protocol):
         """`GetAPIKeysByUserID` (:many).
         A user's keys, oldest first (callers show metadata only, never the hash).
         Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
+    def get_authorization_by_api_key(self, *, id: str) -> GetAuthorizationByAPIKeyRow:
+        """`GetAuthorizationByAPIKey` (:one).
+        Authenticating a request in one round trip: the key (hash to verify, expiry, last use), its
+        user's status and site roles, and every membership as 'role:org' plus the implied
+        'organization-member:org' — the subject columns of GetAuthorizationUserRoles under the same
+        names, so one function builds the subject from either. More facts about the subject (its
+        group ids, the versions of its custom roles) become further columns of this one row, each a
+        correlated array or JSON aggregate, never another query.
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:

@@ -25,6 +25,7 @@ from querier.generated.models import (
     ChatModelConfig,
     ChatStatus,
     DemoSeed,
+    GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
@@ -46,6 +47,7 @@ DELETE_CHAT_MODEL_CONFIG = "DELETE FROM chat_model_configs WHERE id = %(id)s"
 DELETE_ORGANIZATION_MEMBER = "DELETE FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
 GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE id = %(id)s"
 GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id"
+GET_AUTHORIZATION_BY_API_KEY = "SELECT\n    k.id AS key_id,\n    k.hashed_secret,\n    k.expires_at,\n    k.last_used,\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles\nFROM api_keys k\nJOIN users u ON u.id = k.user_id\nWHERE k.id = %(id)s"
 GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles\nFROM users u\nWHERE u.id = %(user_id)s"
 GET_CHAT = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats WHERE id = %(id)s"
 GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
@@ -124,6 +126,12 @@ def _chat_model_config(r: Sequence[Any]) -> ChatModelConfig:
 
 def _demo_seed(r: Sequence[Any]) -> DemoSeed:
     return DemoSeed(r[0], r[1])
+
+
+def _get_authorization_by_api_key_row(r: Sequence[Any]) -> GetAuthorizationByAPIKeyRow:
+    return GetAuthorizationByAPIKeyRow(
+        r[0], r[1], r[2], r[3], r[4], r[5], UserStatus(r[6]), tuple(r[7]), tuple(r[8])
+    )
 
 
 def _get_authorization_user_roles_row(r: Sequence[Any]) -> GetAuthorizationUserRolesRow:
@@ -236,6 +244,23 @@ class SqlQuerier:
         Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_API_KEYS_BY_USER_ID, dict[str, Any]({"user_id": user_id})
         return [_api_key(r) for r in execute(self._conn, sql, params, "GetAPIKeysByUserID")]
+
+    def get_authorization_by_api_key(self, *, id: str) -> GetAuthorizationByAPIKeyRow:
+        """`GetAuthorizationByAPIKey` (:one).
+        Authenticating a request in one round trip: the key (hash to verify, expiry, last use), its
+        user's status and site roles, and every membership as 'role:org' plus the implied
+        'organization-member:org' — the subject columns of GetAuthorizationUserRoles under the same
+        names, so one function builds the subject from either. More facts about the subject (its
+        group ids, the versions of its custom roles) become further columns of this one row, each a
+        correlated array or JSON aggregate, never another query.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = GET_AUTHORIZATION_BY_API_KEY, dict[str, Any]({"id": id})
+        return _get_authorization_by_api_key_row(
+            first_row(
+                execute(self._conn, sql, params, "GetAuthorizationByAPIKey"),
+                "GetAuthorizationByAPIKey",
+            )
+        )
 
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).

@@ -13,6 +13,27 @@ SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_ke
 SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id
 -- end
 
+-- name: GetAuthorizationByAPIKey :one
+SELECT
+    k.id AS key_id,
+    k.hashed_secret,
+    k.expires_at,
+    k.last_used,
+    u.id,
+    u.username,
+    u.status,
+    u.rbac_roles,
+    array(
+        SELECT r || ':' || m.organization_id::text
+        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r
+        WHERE m.user_id = u.id
+        ORDER BY m.organization_id, r
+    )::text[] AS org_roles
+FROM api_keys k
+JOIN users u ON u.id = k.user_id
+WHERE k.id = %(id)s
+-- end
+
 -- name: InsertAPIKey :one
 INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)
 VALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s)

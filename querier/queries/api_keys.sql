@@ -15,3 +15,29 @@ DELETE FROM api_keys WHERE id = @id;
 -- name: GetAPIKeysByUserID :many
 -- A user's keys, oldest first (callers show metadata only, never the hash).
 SELECT * FROM api_keys WHERE user_id = @user_id ORDER BY created_at, id;
+
+-- name: GetAuthorizationByAPIKey :one
+-- Authenticating a request in one round trip: the key (hash to verify, expiry, last use), its
+-- user's status and site roles, and every membership as 'role:org' plus the implied
+-- 'organization-member:org' — the subject columns of GetAuthorizationUserRoles under the same
+-- names, so one function builds the subject from either. More facts about the subject (its
+-- group ids, the versions of its custom roles) become further columns of this one row, each a
+-- correlated array or JSON aggregate, never another query.
+SELECT
+    k.id AS key_id,
+    k.hashed_secret,
+    k.expires_at,
+    k.last_used,
+    u.id,
+    u.username,
+    u.status,
+    u.rbac_roles,
+    array(
+        SELECT r || ':' || m.organization_id::text
+        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r
+        WHERE m.user_id = u.id
+        ORDER BY m.organization_id, r
+    )::text[] AS org_roles
+FROM api_keys k
+JOIN users u ON u.id = k.user_id
+WHERE k.id = @id;

@@ -26,6 +26,7 @@ from querier.generated.models import (
     ChatModelConfig,
     ChatStatus,
     DemoSeed,
+    GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
@@ -68,6 +69,9 @@ PER_CHAT = [GetChatCostPerChatRow(CHAT_ID, "t", Decimal(10), Decimal(1), Decimal
 API_KEY = ApiKey("abcdefghij", b"x" * 32, OWNER, NOW, NOW, NOW)
 KEY_OBJ = resources.API_KEY.with_owner(OWNER)
 AUTH_ROW = GetAuthorizationUserRolesRow(OWNER, "o", UserStatus.ACTIVE, (), ())
+KEY_AUTH_ROW = GetAuthorizationByAPIKeyRow(
+    "abcdefghij", b"x" * 32, NOW, NOW, OWNER, "o", UserStatus.ACTIVE, (), ()
+)
 DEMO_SEED = DemoSeed(True, NOW)
 PRESENCE = GetDataPresenceRow(True, False, False)
 
@@ -190,6 +194,13 @@ METHOD_SUITE.add(
         writes=True,
     ),
     # API keys
+    MethodCase(
+        "get_authorization_by_api_key",
+        {"id": "abcdefghij"},
+        [(resources.SYSTEM, READ)],
+        inner={"get_authorization_by_api_key": KEY_AUTH_ROW},
+        writes=True,
+    ),
     MethodCase(
         "insert_api_key",
         {"id": "abcdefghij", "hashed_secret": b"x" * 32, "user_id": OWNER, "expires_at": NOW},

@@ -168,6 +168,7 @@ ARGS: dict[str, Args] = {
         "expires_at": NOW,
     },
     "get_api_key_by_id": lambda q: {"id": _key(q)},
+    "get_authorization_by_api_key": lambda q: {"id": _key(q)},
     "update_api_key_last_used": lambda q: {"id": _key(q), "last_used": NOW},
     "delete_api_key": lambda q: {"id": _key(q)},
     "get_api_keys_by_user_id": lambda q: {"user_id": f.user(q).id},
