@@ -127,8 +127,8 @@ def render_return(q: Query, run: str) -> str:
             fetch = f'        value = first_row({run}, "{q.name}")[0]\n'
             typed = f"        result: {q.scalar.annotation} = {convert(q.scalar, 'value')}\n"
             return fetch + typed + "        return result\n"
-        return f"        return [{convert(q.scalar, 'r[0]')} for r in {run}]\n"
+        return f"        return [{convert(q.scalar, 'r[0]')} for r in {run}.fetchall()]\n"
     conv = f"_{snake(str(q.row_class))}"
     if q.cmd == ":one":
         return f'        return {conv}(first_row({run}, "{q.name}"))\n'
-    return f"        return [{conv}(r) for r in {run}]\n"
+    return f"        return [{conv}(r) for r in {run}.fetchall()]\n"

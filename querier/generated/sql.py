@@ -235,7 +235,9 @@ class SqlQuerier:
         A user's keys, oldest first (callers show metadata only, never the hash).
         Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_API_KEYS_BY_USER_ID, dict[str, Any]({"user_id": user_id})
-        return [_api_key(r) for r in execute(self._conn, sql, params, "GetAPIKeysByUserID")]
+        return [
+            _api_key(r) for r in execute(self._conn, sql, params, "GetAPIKeysByUserID").fetchall()
+        ]
 
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).
@@ -275,7 +277,7 @@ class SqlQuerier:
         )
         return [
             _get_chat_cost_per_chat_row(r)
-            for r in execute(self._conn, sql, params, "GetChatCostPerChat")
+            for r in execute(self._conn, sql, params, "GetChatCostPerChat").fetchall()
         ]
 
     def get_chat_cost_per_model(
@@ -298,7 +300,7 @@ class SqlQuerier:
         )
         return [
             _get_chat_cost_per_model_row(r)
-            for r in execute(self._conn, sql, params, "GetChatCostPerModel")
+            for r in execute(self._conn, sql, params, "GetChatCostPerModel").fetchall()
         ]
 
     def get_chat_cost_summary(
@@ -363,7 +365,9 @@ class SqlQuerier:
             GET_CHAT_MESSAGES,
             dict[str, Any]({"chat_id": chat_id, "after_id": after_id, "page_limit": page_limit}),
         )
-        return [_chat_message(r) for r in execute(self._conn, sql, params, "GetChatMessages")]
+        return [
+            _chat_message(r) for r in execute(self._conn, sql, params, "GetChatMessages").fetchall()
+        ]
 
     def get_chat_model_config(self, *, id: UUID) -> ChatModelConfig:
         """`GetChatModelConfig` (:one).
@@ -378,7 +382,8 @@ class SqlQuerier:
         Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_CHAT_MODEL_CONFIGS, dict[str, Any]({"enabled_only": enabled_only})
         return [
-            _chat_model_config(r) for r in execute(self._conn, sql, params, "GetChatModelConfigs")
+            _chat_model_config(r)
+            for r in execute(self._conn, sql, params, "GetChatModelConfigs").fetchall()
         ]
 
     def get_chats(
@@ -406,7 +411,7 @@ class SqlQuerier:
             authorize_filter,
             "GetChats",
         )
-        return [_chat(r) for r in execute(self._conn, sql, params, "GetChats")]
+        return [_chat(r) for r in execute(self._conn, sql, params, "GetChats").fetchall()]
 
     def get_data_presence(self) -> GetDataPresenceRow:
         """`GetDataPresence` (:one).
@@ -503,7 +508,7 @@ class SqlQuerier:
         sql, params = GET_ORGANIZATION_MEMBERS, dict[str, Any]({"organization_id": organization_id})
         return [
             _organization_member(r)
-            for r in execute(self._conn, sql, params, "GetOrganizationMembers")
+            for r in execute(self._conn, sql, params, "GetOrganizationMembers").fetchall()
         ]
 
     def get_organizations(
@@ -524,7 +529,10 @@ class SqlQuerier:
             authorize_filter,
             "GetOrganizations",
         )
-        return [_organization(r) for r in execute(self._conn, sql, params, "GetOrganizations")]
+        return [
+            _organization(r)
+            for r in execute(self._conn, sql, params, "GetOrganizations").fetchall()
+        ]
 
     def get_user_and_owners_for_update(self, *, id: UUID) -> list[User]:
         """`GetUserAndOwnersForUpdate` (:many).
@@ -535,7 +543,10 @@ class SqlQuerier:
         waited for: an owner demoted meanwhile drops out of the result).
         Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_USER_AND_OWNERS_FOR_UPDATE, dict[str, Any]({"id": id})
-        return [_user(r) for r in execute(self._conn, sql, params, "GetUserAndOwnersForUpdate")]
+        return [
+            _user(r)
+            for r in execute(self._conn, sql, params, "GetUserAndOwnersForUpdate").fetchall()
+        ]
 
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
         """`GetUserByEmailOrUsername` (:one).
@@ -592,7 +603,7 @@ class SqlQuerier:
             authorize_filter,
             "GetUsers",
         )
-        return [_user(r) for r in execute(self._conn, sql, params, "GetUsers")]
+        return [_user(r) for r in execute(self._conn, sql, params, "GetUsers").fetchall()]
 
     def insert_api_key(
         self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
