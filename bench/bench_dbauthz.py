@@ -187,7 +187,7 @@ def run(
 
 def explain_page(conn: Connection, subject: Subject, authorizer: Authorizer) -> str:
     """The scan nodes of the plan PostgreSQL picks for the authorized page query."""
-    from querier.dbauthz.authz_querier import CHAT_COLUMNS
+    from querier.dbauthz.decide import CHAT_COLUMNS
     from querier.generated.sql import GET_CHATS
     from querier.runtime import with_filter
 

@@ -16,8 +16,8 @@ from psycopg import AsyncConnection, AsyncCursor
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import Connection, CursorResult, Row
-from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.cache_key import CacheKey
 
 from querier.errors import (
     CheckViolationError,

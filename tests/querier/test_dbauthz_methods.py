@@ -1,4 +1,5 @@
-"""The method suite: every `Querier` method, the exact checks it makes, run three ways.
+"""The method suite: every `Querier` method, the exact checks it makes, run three ways, on both
+faces (`AuthzQuerier` and `AsyncAuthzQuerier` share the cases: one list, two suites).
 
 The inner querier is a mock (that is the point: we assert what the wrapper asks, not what the
 database does); real-database behaviour is in test_dbauthz_integration.py.
@@ -6,6 +7,7 @@ database does); real-database behaviour is in test_dbauthz_integration.py.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,7 +18,8 @@ import pytest
 from authz import Action, Authorizer, NotAuthorizedError, Object, Subject, resources
 from authz.subjects import CHATD
 from authz.testing import MethodCase, MethodSuite, Mode, RecordingAuthorizer
-from querier.dbauthz import AuthzQuerier, as_actor, without_actor
+from querier.dbauthz import AsyncAuthzQuerier, AuthzQuerier, as_actor, without_actor
+from querier.generated.async_protocol import AsyncQuerier
 from querier.generated.models import (
     ApiKey,
     Chat,
@@ -495,8 +498,22 @@ METHOD_SUITE.add(
 )
 
 
+ASYNC_METHOD_SUITE = dataclasses.replace(METHOD_SUITE, spec=AsyncQuerier, wrap=AsyncAuthzQuerier)
+"""The same cases (the very same list: a case added to `METHOD_SUITE` runs here too), on the
+async face with an async inner mock."""
+
+
 def test_method(method_case: MethodCase, method_mode: Mode) -> None:
     METHOD_SUITE.run(method_case, method_mode)
+
+
+def test_async_method(method_case: MethodCase, method_mode: Mode) -> None:
+    ASYNC_METHOD_SUITE.run(method_case, method_mode)
+
+
+def test_both_faces_share_one_list_of_cases() -> None:
+    assert ASYNC_METHOD_SUITE.cases is METHOD_SUITE.cases
+    ASYNC_METHOD_SUITE.assert_complete()
 
 
 OWN_COST_CASES = [
