@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import psycopg.errors
 from psycopg import AsyncConnection, AsyncCursor
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
-from sqlalchemy.engine import Connection, CursorResult, Row
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.cache_key import CacheKey
 
@@ -39,17 +39,61 @@ _VIOLATIONS: tuple[tuple[type[Exception], type[ConstraintViolationError]], ...] 
 )
 
 
-def execute(conn: Connection, sql: str, params: Mapping[str, Any], query: str) -> CursorResult[Any]:
-    """Run one statement; constraint violations come back as our own clear errors."""
+Cursor = CursorResult[Any] | psycopg.Cursor[Any]
+"""What `execute` returns: both have `fetchone`, `fetchall` and `rowcount`."""
+
+
+def execute(conn: Connection, sql: str, params: Mapping[str, Any], query: str) -> Cursor:
+    """Run one statement; constraint violations come back as our own clear errors.
+
+    The statement goes to the psycopg connection underneath `conn` directly: SQLAlchemy's
+    `exec_driver_sql` more than doubles the cost of a primary-key get (bench/bench_dbauthz.py).
+    SQLAlchemy's view stays right: a transaction is begun on `conn` first when none is (what its
+    autobegin does; psycopg then sends BEGIN with the statement), so `commit()`, `rollback()`,
+    `begin_nested()` and the pool's reset behave as before. A driver error is wrapped and the
+    connection invalidated on a disconnect, as SQLAlchemy would. A connection or engine with
+    event listeners (statement counters, loggers, `echo`) takes SQLAlchemy's own path, so every
+    listener still sees every statement.
+    """
+    if conn._has_events or conn.engine._has_events or conn._echo:
+        return _execute_via_sqlalchemy(conn, sql, params, query)
+    if not conn.in_transaction():
+        conn.begin()
+    driver = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
+    try:
+        return driver.execute(sql, params)
+    except psycopg.Error as exc:
+        _raise_violation(exc, query)
+        invalidated = conn.dialect.is_disconnect(exc, driver, None)  # type: ignore[arg-type]
+        if invalidated:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql,
+            dict(params),
+            exc,
+            psycopg.Error,
+            hide_parameters=conn.engine.hide_parameters,
+            connection_invalidated=invalidated,
+            dialect=conn.dialect,
+        ) from exc
+
+
+def _execute_via_sqlalchemy(
+    conn: Connection, sql: str, params: Mapping[str, Any], query: str
+) -> CursorResult[Any]:
     try:
         return conn.exec_driver_sql(sql, dict(params))
     except DBAPIError as exc:
-        orig = exc.orig
-        for driver_error, ours in _VIOLATIONS:
-            if isinstance(orig, driver_error):
-                diag = orig.diag  # type: ignore[attr-defined]
-                raise ours(query, diag.constraint_name, diag.message_detail or "") from exc
+        if exc.orig is not None:
+            _raise_violation(exc.orig, query)
         raise
+
+
+def _raise_violation(exc: BaseException, query: str) -> None:
+    for driver_error, ours in _VIOLATIONS:
+        if isinstance(exc, driver_error):
+            diag = exc.diag  # type: ignore[attr-defined]
+            raise ours(query, diag.constraint_name, diag.message_detail or "") from exc
 
 
 async def execute_async(
@@ -59,14 +103,11 @@ async def execute_async(
     try:
         return await conn.execute(sql, params)
     except psycopg.errors.IntegrityError as exc:
-        for driver_error, ours in _VIOLATIONS:
-            if isinstance(exc, driver_error):
-                diag = exc.diag
-                raise ours(query, diag.constraint_name, diag.message_detail or "") from exc
+        _raise_violation(exc, query)
         raise
 
 
-def first_row(result: CursorResult[Any], query: str) -> Row[Any]:
+def first_row(result: Cursor, query: str) -> Any:
     row = result.fetchone()
     if row is None:
         raise NotFoundError(query)

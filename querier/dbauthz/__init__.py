@@ -1,6 +1,7 @@
 """dbauthz: the authorizing querier (sync and async faces) and the actor it authorizes."""
 
 from querier.dbauthz.actors import InactiveUserError, load_subject, subject_from_row
+from querier.dbauthz.async_actors import load_subject_async
 from querier.dbauthz.async_authz_querier import AsyncAuthzQuerier
 from querier.dbauthz.authz_querier import AuthzQuerier
 from querier.dbauthz.context import (
@@ -24,6 +25,7 @@ __all__ = [
     "as_system_restricted",
     "current_actor",
     "load_subject",
+    "load_subject_async",
     "subject_from_row",
     "without_actor",
 ]
