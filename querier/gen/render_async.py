@@ -114,7 +114,7 @@ def render_async_sql(queries: list[Query], models: list[Model]) -> str:
             if q.scalar is not None:
                 out.append(f"        value = {row}[0]\n")
                 out.append(
-                    f"        result: {q.scalar.annotation} = {convert(q.scalar, 'value')}\n"
+                    f"        result: {q.scalar.annotation} = {convert(q.scalar, 'value', 's.')}\n"
                 )
                 out.append("        return result\n")
             else:
@@ -123,7 +123,7 @@ def render_async_sql(queries: list[Query], models: list[Model]) -> str:
             out.append(f"        cur = {run}\n")
             if q.scalar is not None:
                 out.append(
-                    f"        return [{convert(q.scalar, 'r[0]')} for r in await cur.fetchall()]\n"
+                    f"        return [{convert(q.scalar, 'r[0]', 's.')} for r in await cur.fetchall()]\n"
                 )
             else:
                 conv = f"s._{snake(str(q.row_class))}"

@@ -99,13 +99,17 @@ UPDATE_MEMBER_ROLES = "UPDATE organization_members\nSET roles = %(granted_roles)
 UPDATE_USER_ROLES = "UPDATE users\nSET rbac_roles = %(granted_roles)s::text[], updated_at = now()\nWHERE id = %(id)s\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
 UPDATE_USER_STATUS = "UPDATE users SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, email, username, rbac_roles, status, created_at, updated_at"
 
+_CHAT_MESSAGE_ROLE_MEMBERS = {m.value: m for m in ChatMessageRole}
+_CHAT_STATUS_MEMBERS = {m.value: m for m in ChatStatus}
+_USER_STATUS_MEMBERS = {m.value: m for m in UserStatus}
+
 
 def _api_key(r: Sequence[Any]) -> ApiKey:
     return ApiKey(r[0], r[1], r[2], r[3], r[4], r[5])
 
 
 def _chat(r: Sequence[Any]) -> Chat:
-    return Chat(r[0], r[1], r[2], r[3], ChatStatus(r[4]), r[5], r[6], r[7], r[8])
+    return Chat(r[0], r[1], r[2], r[3], _CHAT_STATUS_MEMBERS[r[4]], r[5], r[6], r[7], r[8])
 
 
 def _chat_file(r: Sequence[Any]) -> ChatFile:
@@ -114,7 +118,17 @@ def _chat_file(r: Sequence[Any]) -> ChatFile:
 
 def _chat_message(r: Sequence[Any]) -> ChatMessage:
     return ChatMessage(
-        r[0], r[1], r[2], ChatMessageRole(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10]
+        r[0],
+        r[1],
+        r[2],
+        _CHAT_MESSAGE_ROLE_MEMBERS[r[3]],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
     )
 
 
@@ -127,7 +141,9 @@ def _demo_seed(r: Sequence[Any]) -> DemoSeed:
 
 
 def _get_authorization_user_roles_row(r: Sequence[Any]) -> GetAuthorizationUserRolesRow:
-    return GetAuthorizationUserRolesRow(r[0], r[1], UserStatus(r[2]), tuple(r[3]), tuple(r[4]))
+    return GetAuthorizationUserRolesRow(
+        r[0], r[1], _USER_STATUS_MEMBERS[r[2]], tuple(r[3]), tuple(r[4])
+    )
 
 
 def _get_chat_cost_per_chat_row(r: Sequence[Any]) -> GetChatCostPerChatRow:
@@ -159,7 +175,7 @@ def _organization_member(r: Sequence[Any]) -> OrganizationMember:
 
 
 def _user(r: Sequence[Any]) -> User:
-    return User(r[0], r[1], r[2], tuple(r[3]), UserStatus(r[4]), r[5], r[6])
+    return User(r[0], r[1], r[2], tuple(r[3]), _USER_STATUS_MEMBERS[r[4]], r[5], r[6])
 
 
 class SqlQuerier:
