@@ -2,6 +2,9 @@
 
     uv run python bench/bench_dbauthz.py [--max-chats 1000000]
 
+0. querier speed: raw ÷ bare psycopg for a PK get (`execute().fetchone()`) and a page of 50
+   (the same statement hand-run, `fetchall()`), wrapped ÷ raw on both faces, and SQLAlchemy's
+   async engine ÷ psycopg's `AsyncConnection` (why the async face uses psycopg directly);
 1. wrapped vs raw `get_chat` (same connection, interleaved batches, median of batches);
 2. a `get_chats` page of 50 for a chat-access user at 10k, 100k and 1M chats, with the query
    plan, to show the authorization filter rides an index instead of scanning.
@@ -12,26 +15,33 @@ Prints figures and ratios; asserts nothing about time (the machines are shared a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import gc
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg import AsyncConnection
 from sqlalchemy.engine import Connection
 
 from authz import Action, Authorizer, Subject
+from querier.aio import conninfo
 from querier.db import create_engine, ensure_database
-from querier.dbauthz import AuthzQuerier, as_actor
+from querier.dbauthz import AsyncAuthzQuerier, AuthzQuerier, as_actor
+from querier.dbauthz.decide import CHAT_COLUMNS
 from querier.embedded import EmbeddedPostgres
-from querier.generated.sql import SqlQuerier
+from querier.generated.async_sql import AsyncSqlQuerier
+from querier.generated.sql import GET_CHAT, GET_CHATS, SqlQuerier, _chat
 from querier.migrate import upgrade
+from querier.runtime import with_filter
 
+BATCHES, CALLS = 60, 50
 MY_CHATS = 2_000
 OTHER_USERS = 1_000
 
@@ -146,6 +156,8 @@ def run(
             sa.text("SELECT id FROM chats WHERE owner_id = :me LIMIT 1"), {"me": me}
         ).scalar_one()
         conn.commit()
+        querier_speed(engine, subject, chat_id)
+        print()
         with as_actor(subject):
             for _ in range(200):  # warm both paths: plan caches, decision table
                 raw.get_chat(id=chat_id)
@@ -185,12 +197,137 @@ def run(
         )
 
 
+def _per_call(fn: Callable[[], Any], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def pair(a: Callable[[], Any], b: Callable[[], Any]) -> tuple[float, float]:
+    ta: list[float] = []
+    tb: list[float] = []
+    for i in range(BATCHES):
+        order = ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta))
+        for fn, into in order:
+            into.append(_per_call(fn, CALLS))
+    return min(ta), min(tb)
+
+
+async def _aper_call(fn: Callable[[], Awaitable[Any]], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        await fn()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+async def apair(
+    a: Callable[[], Awaitable[Any]], b: Callable[[], Awaitable[Any]]
+) -> tuple[float, float]:
+    ta: list[float] = []
+    tb: list[float] = []
+    for i in range(BATCHES):
+        order = ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta))
+        for fn, into in order:
+            into.append(await _aper_call(fn, CALLS))
+    return min(ta), min(tb)
+
+
+def line(label: str, num: float, den: float, target: str = "") -> None:
+    suffix = f"  (target {target})" if target else ""
+    print(f"  {label:<46} {num:7.1f} / {den:7.1f} µs = {num / den:5.2f}x{suffix}")
+
+
+def sync_figures(engine: sa.Engine, subject: Subject, chat_id: uuid.UUID) -> None:
+    authorizer = Authorizer()
+    with engine.connect() as conn:
+        raw = SqlQuerier(conn)
+        wrapped = AuthzQuerier(raw, authorizer)
+        raw.get_chat(id=chat_id)  # begins the transaction every call below runs in
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        expr = authorizer.prepare(subject, Action.READ, "chat").sql_filter(
+            owner=CHAT_COLUMNS.owner, org=CHAT_COLUMNS.org, id=CHAT_COLUMNS.id
+        )
+        page_params = {"owner_id": None, "archived": None, "after_id": None, "page_limit": 50}
+        page_sql, page_bound = with_filter(GET_CHATS, page_params, expr, "GetChats")
+
+        def bare_get() -> Any:
+            return driver.execute(GET_CHAT, {"id": chat_id}).fetchone()
+
+        def bare_page() -> Any:
+            return driver.execute(page_sql, page_bound).fetchall()
+
+        def bare_page_rows() -> Any:
+            return [_chat(r) for r in driver.execute(page_sql, page_bound).fetchall()]
+
+        with as_actor(subject):
+            for _ in range(300):  # warm: psycopg prepares after 5 executions, plan caches
+                bare_get(), raw.get_chat(id=chat_id), wrapped.get_chat(id=chat_id)
+                bare_page(), raw.get_chats(page_limit=50, authorize_filter=expr)
+            q_get, b_get = pair(lambda: raw.get_chat(id=chat_id), bare_get)
+            q_page, b_page = pair(
+                lambda: raw.get_chats(page_limit=50, authorize_filter=expr), bare_page
+            )
+            q_rows, b_rows = pair(
+                lambda: raw.get_chats(page_limit=50, authorize_filter=expr), bare_page_rows
+            )
+            w_get, r_get = pair(
+                lambda: wrapped.get_chat(id=chat_id), lambda: raw.get_chat(id=chat_id)
+            )
+        conn.rollback()
+    print("sync face")
+    line("raw get_chat ÷ bare psycopg execute().fetchone()", q_get, b_get, "≤ 1.3")
+    line("raw page of 50 ÷ hand-run psycopg fetchall()", q_page, b_page, "≤ 1.3")
+    line("raw page of 50 ÷ the same + the same row objects", q_rows, b_rows)
+    line("wrapped ÷ raw get_chat", w_get, r_get, "≤ 1.05")
+
+
+async def async_figures(engine: sa.Engine, subject: Subject, chat_id: uuid.UUID) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    aconn = await AsyncConnection.connect(conninfo(engine))
+    aengine = create_async_engine(engine.url)
+    try:
+        raw = AsyncSqlQuerier(aconn)
+        wrapped = AsyncAuthzQuerier(raw, Authorizer())
+        async with aengine.connect() as sa_conn:
+
+            async def bare() -> Any:
+                return await (await aconn.execute(GET_CHAT, {"id": chat_id})).fetchone()
+
+            async def via_engine() -> Any:
+                return (await sa_conn.exec_driver_sql(GET_CHAT, {"id": chat_id})).fetchone()
+
+            with as_actor(subject):
+                for _ in range(300):
+                    await bare(), await via_engine(), await wrapped.get_chat(id=chat_id)
+                q_get, b_get = await apair(lambda: raw.get_chat(id=chat_id), bare)
+                e_get, b2_get = await apair(via_engine, bare)
+                w_get, r_get = await apair(
+                    lambda: wrapped.get_chat(id=chat_id), lambda: raw.get_chat(id=chat_id)
+                )
+            await sa_conn.rollback()
+        await aconn.rollback()
+    finally:
+        await aconn.close()
+        await aengine.dispose()
+    print("async face")
+    line("raw get_chat ÷ bare AsyncConnection", q_get, b_get)
+    line("SQLAlchemy async engine ÷ bare AsyncConnection", e_get, b2_get)
+    line("wrapped ÷ raw get_chat", w_get, r_get, "≤ 1.05")
+
+
+def querier_speed(engine: sa.Engine, subject: Subject, chat_id: uuid.UUID) -> None:
+    # The fastest of the batches: on a shared machine other load only ever adds time, and
+    # these paths differ by microseconds.
+    print(f"querier speed, fastest of {BATCHES} interleaved batches of {CALLS} calls")
+    sync_figures(engine, subject, chat_id)
+    asyncio.run(async_figures(engine, subject, chat_id))
+
+
 def explain_page(conn: Connection, subject: Subject, authorizer: Authorizer) -> str:
     """The scan nodes of the plan PostgreSQL picks for the authorized page query."""
-    from querier.dbauthz.authz_querier import CHAT_COLUMNS
-    from querier.generated.sql import GET_CHATS
-    from querier.runtime import with_filter
-
     prepared = authorizer.prepare(subject, Action.READ, "chat")
     expr = prepared.sql_filter(owner=CHAT_COLUMNS.owner, org=CHAT_COLUMNS.org, id=CHAT_COLUMNS.id)
     params = {"owner_id": None, "archived": None, "after_id": None, "page_limit": 50}

@@ -76,11 +76,11 @@ def pytest_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def add_method(path: Path, method: str) -> None:
-    """Put the README's method at the end of class `AuthzQuerier`, wherever that ends now."""
+def add_method(path: Path, method: str, class_name: str) -> None:
+    """Put the README's method at the end of class `class_name`, wherever that ends now."""
     lines = path.read_text().splitlines(keepends=True)
     tree = ast.parse("".join(lines))
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AuthzQuerier")
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name)
     assert cls.end_lineno is not None
     lines.insert(cls.end_lineno, "\n" + method)
     path.write_text("".join(lines))
@@ -109,8 +109,10 @@ def test_adding_count_chats_in_four_documented_steps(tmp_path: Path) -> None:
     gen = run(project, "-m", "querier.gen")
     assert gen.returncode == 0, gen.stdout + gen.stderr
     assert (
-        "next: AuthzQuerier has no method count_chats: add it in "
-        "querier/dbauthz/authz_querier.py (step 3 of 'Adding a query' in the README)"
+        "next: AsyncAuthzQuerier has no method count_chats: add it, async, to the class for its "
+        "table in querier/dbauthz/async_*.py with the access pattern from "
+        "querier/dbauthz/decide.py, then run `uv run python -m querier.gen` "
+        "(step 3 of 'Adding a query' in the README)"
     ) in gen.stdout
     protocol = (project / "querier/generated/protocol.py").read_text()
     assert re.search(r"def count_chats\(\s*self, \*, authorize_filter: .*?\) -> int:", protocol)
@@ -120,12 +122,22 @@ def test_adding_count_chats_in_four_documented_steps(tmp_path: Path) -> None:
     missing_wrapper = pytest_in(project, checks[0])
     assert missing_wrapper.returncode != 0
     assert (
-        "AuthzQuerier has no method count_chats: add it in querier/dbauthz/authz_querier.py"
+        "AsyncAuthzQuerier has no method count_chats: add it, async, to the class for its table"
         in missing_wrapper.stdout
     )
 
-    # 3. the authorization
-    add_method(project / "querier/dbauthz/authz_querier.py", method)
+    # 3. the authorization, once (async source), then the generated sync face
+    add_method(project / "querier/dbauthz/async_chats.py", method, "AsyncChatMethods")
+    half_done = pytest_in(project, checks[0])
+    assert half_done.returncode != 0
+    assert (
+        "AuthzQuerier has no method count_chats: the sync face is generated: run "
+        "`uv run python -m querier.gen`"
+    ) in half_done.stdout
+    regen = run(project, "-m", "querier.gen")
+    assert regen.returncode == 0, regen.stdout + regen.stderr
+    assert "AsyncAuthzQuerier and AuthzQuerier wrap all" in regen.stdout
+    assert "def count_chats" in (project / "querier/dbauthz/sync_chats.py").read_text()
     missing_case = pytest_in(project, checks[1])
     assert missing_case.returncode != 0
     assert "methods without a case: count_chats — add a MethodCase" in missing_case.stdout

@@ -91,6 +91,7 @@ def _elsewhere() -> dict[str, Callable[[], list[str]]]:
         "tests/test_readme_example.py (Using the library)": lambda: [
             python_block("Using the library")
         ],
+        "tests/test_readme_example.py (The async face)": lambda: [python_block("The async face")],
         "tests/test_readme_example.py (the test kit)": lambda: [kit_example()],
         "tests/test_adding_a_query.py (the four steps)": lambda: list(readme_steps()),
         "tests/server/test_least_privilege.py (the two roles)": lambda: [readme_roles_sql()],

@@ -66,3 +66,16 @@ def test_the_using_the_library_example_runs(
     assert out.getvalue() == "hi -> renamed\n"
     with engine.connect() as conn:  # the example commits nothing
         assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar() == 0
+
+
+def test_the_async_example_runs(new_database: NewDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = new_database()
+    monkeypatch.setenv(DATABASE_URL_ENV, engine.url.render_as_string(hide_password=False))
+    out = io.StringIO()
+    code = python_block("The async face")
+    assert "await " in code
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, str(README), "exec"), {"__name__": "readme_async"})  # noqa: S102
+    assert out.getvalue() == "hi -> renamed\n"
+    with engine.connect() as conn:  # the example commits nothing
+        assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar() == 0

@@ -14,13 +14,19 @@ ordered `(object, action)` checks the wrapper must make. `MethodSuite.run` execu
 `MethodSuite.missing()` names every Protocol method without a case, so a method added to the
 queries and not covered fails the suite.
 
+Async wrappers run through the same cases: a method that returns an awaitable is awaited (in a
+fresh event loop that inherits the caller's context, so the actor scope applies), and the inner
+mock is specced from the async Protocol (its methods become `AsyncMock`s).
+
 Nothing here knows the shipped querier: any Protocol, any wrapper built from
 `(inner, authorizer)`, any actor scope works (`examples/notes` is a project with its own).
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -91,6 +97,18 @@ def _compiles_to_false(expr: object) -> bool:
         return False
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     return str(expr.compile(dialect=dialect)).strip().lower() == "false"
+
+
+def call_method(wrapper: Any, method: str, args: Mapping[str, Any]) -> Any:
+    """Call `method`; an async method is run to completion (same context, so same actor)."""
+    result = getattr(wrapper, method)(**args)
+    if inspect.isawaitable(result):
+        return asyncio.run(_awaited(result))
+    return result
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 @dataclass
@@ -175,7 +193,7 @@ class MethodSuite:
             recorder = RecordingAuthorizer(FakeAuthorizer(allow=True))
             wrapper = self.wrap(inner, recorder)
             with self.as_actor(actor):
-                result = getattr(wrapper, case.method)(**case.args)
+                result = call_method(wrapper, case.method, case.args)
             assert result == case.expected, f"{case.method}: returned {result!r}"
             got = recorder.pairs()
             want = list(case.asserts)
@@ -188,7 +206,7 @@ class MethodSuite:
             if empty:
                 getattr(inner, case.method).return_value = case.when_denied
                 with self.as_actor(actor):
-                    result = getattr(wrapper, case.method)(**case.args)
+                    result = call_method(wrapper, case.method, case.args)
                 assert result == case.when_denied, f"{case.method}: denied, returned {result!r}"
                 call = getattr(inner, case.method).call_args
                 assert call is not None, f"{case.method}: the filtered query was never run"
@@ -198,7 +216,7 @@ class MethodSuite:
                 return
             with self.as_actor(actor):
                 try:
-                    getattr(wrapper, case.method)(**case.args)
+                    call_method(wrapper, case.method, case.args)
                 except NotAuthorizedError:
                     pass
                 else:
@@ -209,7 +227,7 @@ class MethodSuite:
             wrapper = self.wrap(inner, FakeAuthorizer(allow=True))
             with self.without_actor():
                 try:
-                    getattr(wrapper, case.method)(**case.args)
+                    call_method(wrapper, case.method, case.args)
                 except self.no_actor_error:
                     pass
                 else:

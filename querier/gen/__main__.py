@@ -4,7 +4,9 @@
 2. dump its schema (`pg_dump`, normalised so the dump is stable) to `querier/schema.sql`;
 3. run sqlc with its database analyzer against that server, so every type is exact, and our
    JSON process plugin (`querier.gen.plugin`) writes the Python files and the golden SQL
-   (`querier/golden/*.sql`: every statement exactly as it is sent, diffed by a test).
+   (`querier/golden/*.sql`: every statement exactly as it is sent, diffed by a test);
+4. derive the sync face of the authorizing querier from its async source
+   (`querier.gen.unasync`: `querier/dbauthz/async_*.py` -> `sync_*.py`, `authz_querier.py`).
 
 `--check` writes nothing and exits 1 if the checked-in files differ from a fresh generation.
 """
@@ -23,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from querier.gen import unasync
 from querier.gen.analyze import URI_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,6 +186,7 @@ def check() -> list[str]:
             stale
             + [f"generated/{n}" for n in differences(GENERATED, out)]
             + [f"golden/{n}" for n in differences(GOLDEN, golden, "*.sql")]
+            + unasync.stale()
         )
 
 
@@ -197,12 +201,13 @@ def main() -> None:
         if stale:
             print("out of date: " + ", ".join(stale) + " (run `uv run python -m querier.gen`)")
             raise SystemExit(1)
-        print("schema dump and generated querier are up to date")
+        print("schema dump, generated querier and sync face are up to date")
         return
     generate_into(SCHEMA, GENERATED, GOLDEN)
+    unasync.write_into(unasync.DBAUTHZ)
     print(
-        f"wrote {SCHEMA.relative_to(ROOT)}, {GENERATED.relative_to(ROOT)}/ "
-        f"and {GOLDEN.relative_to(ROOT)}/"
+        f"wrote {SCHEMA.relative_to(ROOT)}, {GENERATED.relative_to(ROOT)}/, "
+        f"{GOLDEN.relative_to(ROOT)}/ and the sync face of querier/dbauthz/"
     )
     next_steps()
 

@@ -19,6 +19,7 @@ from querier.gen.render import (
     table_columns,
     to_pyformat,
 )
+from querier.gen.render_async import render_async_protocol, render_async_sql
 from querier.gen.render_sql import render_sql
 
 
@@ -44,6 +45,8 @@ def generate(
         "models.py": render_models(catalog, table_models, query_models),
         "protocol.py": render_protocol(queries),
         "sql.py": render_sql(queries, table_models + query_models),
+        "async_protocol.py": render_async_protocol(queries),
+        "async_sql.py": render_async_sql(queries, table_models + query_models),
     }
     files.update(golden_files(queries))
     return Generated(files=files)

@@ -275,6 +275,11 @@ def render_models(catalog: Catalog, tables: list[Model], rows: list[Model]) -> s
     names = [camel(e) for e in catalog.enums] + [m.name for m in tables + rows]
     out += [f'    "{n}",\n' for n in sorted(["JsonValue", *names])]
     out.append("]\n")
+    mappings = sorted({m.rbac.resource: m.rbac for m in tables if m.rbac}.items())
+    if mappings:
+        out.append("\n")
+    for _, mapping in mappings:
+        out.append(f'{rbac_template(mapping)} = Object(type="{mapping.resource}")\n')
     for enum_name in sorted(catalog.enums):
         out.append(f"\n\nclass {camel(enum_name)}(enum.StrEnum):\n")
         out.append(f'    """The PostgreSQL enum `{enum_name}`."""\n\n')
@@ -291,16 +296,18 @@ def render_models(catalog: Catalog, tables: list[Model], rows: list[Model]) -> s
     return "".join(out)
 
 
+def rbac_template(m: RbacMapping) -> str:
+    return f"_{m.resource.upper()}_OBJECT"
+
+
 def render_rbac(m: RbacMapping) -> str:
-    fields = [f'type="{m.resource}"']
-    for attr in ("id", "owner", "org"):
-        column = getattr(m, attr)
-        if column is not None:
-            fields.append(f"{attr}=self.{column}")
+    """`rbac_object()` from a module-level object of the type: `Object.for_row` skips parsing
+    the columns (they are `UUID`s from the driver), the hot path of every fetch-then-check."""
+    columns = [f"self.{c}" if c is not None else "None" for c in (m.id, m.owner, m.org)]
     return (
         "\n    def rbac_object(self) -> Object:\n"
         '        """The authorization object this row is checked as."""\n'
-        f"        return Object({', '.join(fields)})\n"
+        f"        return {rbac_template(m)}.for_row({', '.join(columns)})\n"
     )
 
 

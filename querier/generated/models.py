@@ -38,6 +38,13 @@ __all__ = [
     "UserStatus",
 ]
 
+_API_KEY_OBJECT = Object(type="api_key")
+_CHAT_OBJECT = Object(type="chat")
+_CHAT_MODEL_CONFIG_OBJECT = Object(type="chat_model_config")
+_ORGANIZATION_OBJECT = Object(type="organization")
+_ORGANIZATION_MEMBER_OBJECT = Object(type="organization_member")
+_USER_OBJECT = Object(type="user")
+
 
 class ChatMessageRole(enum.StrEnum):
     """The PostgreSQL enum `chat_message_role`."""
@@ -80,7 +87,7 @@ class ApiKey:
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return Object(type="api_key", owner=self.user_id)
+        return _API_KEY_OBJECT.for_row(None, self.user_id, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +104,7 @@ class ChatFile:
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return Object(type="chat", owner=self.owner_id, org=self.organization_id)
+        return _CHAT_OBJECT.for_row(None, self.owner_id, self.organization_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +140,7 @@ class ChatModelConfig:
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return Object(type="chat_model_config", id=self.id)
+        return _CHAT_MODEL_CONFIG_OBJECT.for_row(self.id, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +159,7 @@ class Chat:
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return Object(type="chat", id=self.id, owner=self.owner_id, org=self.organization_id)
+        return _CHAT_OBJECT.for_row(self.id, self.owner_id, self.organization_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +181,7 @@ class OrganizationMember:
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return Object(
-            type="organization_member",
-            id=self.user_id,
-            owner=self.user_id,
-            org=self.organization_id,
-        )
+        return _ORGANIZATION_MEMBER_OBJECT.for_row(self.user_id, self.user_id, self.organization_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +196,7 @@ class Organization:
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return Object(type="organization", id=self.id, org=self.id)
+        return _ORGANIZATION_OBJECT.for_row(self.id, None, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +213,7 @@ class User:
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return Object(type="user", id=self.id, owner=self.id)
+        return _USER_OBJECT.for_row(self.id, self.id, None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,13 +101,17 @@ UPDATE_MEMBER_ROLES = "UPDATE organization_members\nSET roles = %(granted_roles)
 UPDATE_USER_ROLES = "UPDATE users\nSET rbac_roles = %(granted_roles)s::text[], updated_at = now()\nWHERE id = %(id)s\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
 UPDATE_USER_STATUS = "UPDATE users SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, email, username, rbac_roles, status, created_at, updated_at"
 
+_CHAT_MESSAGE_ROLE_MEMBERS = {m.value: m for m in ChatMessageRole}
+_CHAT_STATUS_MEMBERS = {m.value: m for m in ChatStatus}
+_USER_STATUS_MEMBERS = {m.value: m for m in UserStatus}
+
 
 def _api_key(r: Sequence[Any]) -> ApiKey:
     return ApiKey(r[0], r[1], r[2], r[3], r[4], r[5])
 
 
 def _chat(r: Sequence[Any]) -> Chat:
-    return Chat(r[0], r[1], r[2], r[3], ChatStatus(r[4]), r[5], r[6], r[7], r[8])
+    return Chat(r[0], r[1], r[2], r[3], _CHAT_STATUS_MEMBERS[r[4]], r[5], r[6], r[7], r[8])
 
 
 def _chat_file(r: Sequence[Any]) -> ChatFile:
@@ -116,7 +120,17 @@ def _chat_file(r: Sequence[Any]) -> ChatFile:
 
 def _chat_message(r: Sequence[Any]) -> ChatMessage:
     return ChatMessage(
-        r[0], r[1], r[2], ChatMessageRole(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10]
+        r[0],
+        r[1],
+        r[2],
+        _CHAT_MESSAGE_ROLE_MEMBERS[r[3]],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
     )
 
 
@@ -130,12 +144,14 @@ def _demo_seed(r: Sequence[Any]) -> DemoSeed:
 
 def _get_authorization_by_api_key_row(r: Sequence[Any]) -> GetAuthorizationByAPIKeyRow:
     return GetAuthorizationByAPIKeyRow(
-        r[0], r[1], r[2], r[3], r[4], r[5], UserStatus(r[6]), tuple(r[7]), tuple(r[8])
+        r[0], r[1], r[2], r[3], r[4], r[5], _USER_STATUS_MEMBERS[r[6]], tuple(r[7]), tuple(r[8])
     )
 
 
 def _get_authorization_user_roles_row(r: Sequence[Any]) -> GetAuthorizationUserRolesRow:
-    return GetAuthorizationUserRolesRow(r[0], r[1], UserStatus(r[2]), tuple(r[3]), tuple(r[4]))
+    return GetAuthorizationUserRolesRow(
+        r[0], r[1], _USER_STATUS_MEMBERS[r[2]], tuple(r[3]), tuple(r[4])
+    )
 
 
 def _get_chat_cost_per_chat_row(r: Sequence[Any]) -> GetChatCostPerChatRow:
@@ -167,7 +183,7 @@ def _organization_member(r: Sequence[Any]) -> OrganizationMember:
 
 
 def _user(r: Sequence[Any]) -> User:
-    return User(r[0], r[1], r[2], tuple(r[3]), UserStatus(r[4]), r[5], r[6])
+    return User(r[0], r[1], r[2], tuple(r[3]), _USER_STATUS_MEMBERS[r[4]], r[5], r[6])
 
 
 class SqlQuerier:
@@ -243,7 +259,9 @@ class SqlQuerier:
         A user's keys, oldest first (callers show metadata only, never the hash).
         Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_API_KEYS_BY_USER_ID, dict[str, Any]({"user_id": user_id})
-        return [_api_key(r) for r in execute(self._conn, sql, params, "GetAPIKeysByUserID")]
+        return [
+            _api_key(r) for r in execute(self._conn, sql, params, "GetAPIKeysByUserID").fetchall()
+        ]
 
     def get_authorization_by_api_key(self, *, id: str) -> GetAuthorizationByAPIKeyRow:
         """`GetAuthorizationByAPIKey` (:one).
@@ -300,7 +318,7 @@ class SqlQuerier:
         )
         return [
             _get_chat_cost_per_chat_row(r)
-            for r in execute(self._conn, sql, params, "GetChatCostPerChat")
+            for r in execute(self._conn, sql, params, "GetChatCostPerChat").fetchall()
         ]
 
     def get_chat_cost_per_model(
@@ -323,7 +341,7 @@ class SqlQuerier:
         )
         return [
             _get_chat_cost_per_model_row(r)
-            for r in execute(self._conn, sql, params, "GetChatCostPerModel")
+            for r in execute(self._conn, sql, params, "GetChatCostPerModel").fetchall()
         ]
 
     def get_chat_cost_summary(
@@ -388,7 +406,9 @@ class SqlQuerier:
             GET_CHAT_MESSAGES,
             dict[str, Any]({"chat_id": chat_id, "after_id": after_id, "page_limit": page_limit}),
         )
-        return [_chat_message(r) for r in execute(self._conn, sql, params, "GetChatMessages")]
+        return [
+            _chat_message(r) for r in execute(self._conn, sql, params, "GetChatMessages").fetchall()
+        ]
 
     def get_chat_model_config(self, *, id: UUID) -> ChatModelConfig:
         """`GetChatModelConfig` (:one).
@@ -403,7 +423,8 @@ class SqlQuerier:
         Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_CHAT_MODEL_CONFIGS, dict[str, Any]({"enabled_only": enabled_only})
         return [
-            _chat_model_config(r) for r in execute(self._conn, sql, params, "GetChatModelConfigs")
+            _chat_model_config(r)
+            for r in execute(self._conn, sql, params, "GetChatModelConfigs").fetchall()
         ]
 
     def get_chats(
@@ -431,7 +452,7 @@ class SqlQuerier:
             authorize_filter,
             "GetChats",
         )
-        return [_chat(r) for r in execute(self._conn, sql, params, "GetChats")]
+        return [_chat(r) for r in execute(self._conn, sql, params, "GetChats").fetchall()]
 
     def get_data_presence(self) -> GetDataPresenceRow:
         """`GetDataPresence` (:one).
@@ -528,7 +549,7 @@ class SqlQuerier:
         sql, params = GET_ORGANIZATION_MEMBERS, dict[str, Any]({"organization_id": organization_id})
         return [
             _organization_member(r)
-            for r in execute(self._conn, sql, params, "GetOrganizationMembers")
+            for r in execute(self._conn, sql, params, "GetOrganizationMembers").fetchall()
         ]
 
     def get_organizations(
@@ -549,7 +570,10 @@ class SqlQuerier:
             authorize_filter,
             "GetOrganizations",
         )
-        return [_organization(r) for r in execute(self._conn, sql, params, "GetOrganizations")]
+        return [
+            _organization(r)
+            for r in execute(self._conn, sql, params, "GetOrganizations").fetchall()
+        ]
 
     def get_user_and_owners_for_update(self, *, id: UUID) -> list[User]:
         """`GetUserAndOwnersForUpdate` (:many).
@@ -560,7 +584,10 @@ class SqlQuerier:
         waited for: an owner demoted meanwhile drops out of the result).
         Returns the rows in the query's order (`[]` when none match)."""
         sql, params = GET_USER_AND_OWNERS_FOR_UPDATE, dict[str, Any]({"id": id})
-        return [_user(r) for r in execute(self._conn, sql, params, "GetUserAndOwnersForUpdate")]
+        return [
+            _user(r)
+            for r in execute(self._conn, sql, params, "GetUserAndOwnersForUpdate").fetchall()
+        ]
 
     def get_user_by_email_or_username(self, *, email: str, username: str) -> User:
         """`GetUserByEmailOrUsername` (:one).
@@ -617,7 +644,7 @@ class SqlQuerier:
             authorize_filter,
             "GetUsers",
         )
-        return [_user(r) for r in execute(self._conn, sql, params, "GetUsers")]
+        return [_user(r) for r in execute(self._conn, sql, params, "GetUsers").fetchall()]
 
     def insert_api_key(
         self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime

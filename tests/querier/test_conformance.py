@@ -55,5 +55,6 @@ def test_protocol_methods_are_the_public_ones() -> None:
 
 
 def test_the_shipped_fix_names_the_file_and_the_step() -> None:
-    assert "querier/dbauthz/authz_querier.py" in conformance.FIX
+    assert "querier/dbauthz/async_*.py" in conformance.FIX
+    assert "uv run python -m querier.gen" in conformance.FIX
     assert "step 3 of 'Adding a query'" in conformance.FIX

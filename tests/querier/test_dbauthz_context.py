@@ -105,3 +105,16 @@ def test_denials_are_logged_with_ids_and_without_content(
     assert str(chat.id) in logged
     assert "update" in logged
     assert "SECRET" not in logged
+
+
+def test_a_denied_read_is_logged_once(conn: Connection, caplog: pytest.LogCaptureFixture) -> None:
+    raw = SqlQuerier(conn)
+    chat = f.chat(raw, f.user(raw, "chat-access"), title="TOP-SECRET-TITLE")
+    caplog.set_level(logging.DEBUG, logger="dbauthz")
+    with as_actor(subject()), pytest.raises(NotAuthorizedError):
+        AuthzQuerier(raw, Authorizer()).get_chat(id=chat.id)
+    denials = [r.getMessage() for r in caplog.records if r.name == "dbauthz"]
+    assert len(denials) == 1
+    assert str(chat.id) in denials[0]
+    assert "read" in denials[0]
+    assert "SECRET" not in denials[0]

@@ -1,4 +1,5 @@
-"""The method suite: every `Querier` method, the exact checks it makes, run three ways.
+"""The method suite: every `Querier` method, the exact checks it makes, run three ways, on both
+faces (`AuthzQuerier` and `AsyncAuthzQuerier` share the cases: one list, two suites).
 
 The inner querier is a mock (that is the point: we assert what the wrapper asks, not what the
 database does); real-database behaviour is in test_dbauthz_integration.py.
@@ -6,6 +7,7 @@ database does); real-database behaviour is in test_dbauthz_integration.py.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,7 +18,9 @@ import pytest
 from authz import Action, Authorizer, NotAuthorizedError, Object, Subject, resources
 from authz.subjects import CHATD
 from authz.testing import MethodCase, MethodSuite, Mode, RecordingAuthorizer
-from querier.dbauthz import AuthzQuerier, as_actor, without_actor
+from authz.testing.suite import call_method
+from querier.dbauthz import AsyncAuthzQuerier, AuthzQuerier, as_actor, without_actor
+from querier.generated.async_protocol import AsyncQuerier
 from querier.generated.models import (
     ApiKey,
     Chat,
@@ -506,8 +510,22 @@ METHOD_SUITE.add(
 )
 
 
+ASYNC_METHOD_SUITE = dataclasses.replace(METHOD_SUITE, spec=AsyncQuerier, wrap=AsyncAuthzQuerier)
+"""The same cases (the very same list: a case added to `METHOD_SUITE` runs here too), on the
+async face with an async inner mock."""
+
+
 def test_method(method_case: MethodCase, method_mode: Mode) -> None:
     METHOD_SUITE.run(method_case, method_mode)
+
+
+def test_async_method(method_case: MethodCase, method_mode: Mode) -> None:
+    ASYNC_METHOD_SUITE.run(method_case, method_mode)
+
+
+def test_both_faces_share_one_list_of_cases() -> None:
+    assert ASYNC_METHOD_SUITE.cases is METHOD_SUITE.cases
+    ASYNC_METHOD_SUITE.assert_complete()
 
 
 OWN_COST_CASES = [
@@ -527,13 +545,17 @@ OWN_COST_CASES = [
 ]
 
 
+@pytest.mark.parametrize("face", ["sync", "async"])
 @pytest.mark.parametrize("mode", list(Mode))
 @pytest.mark.parametrize("case", OWN_COST_CASES, ids=lambda c: c.method)
-def test_own_cost_needs_chats_anywhere_not_read_on_own_chats(case: MethodCase, mode: Mode) -> None:
+def test_own_cost_needs_chats_anywhere_not_read_on_own_chats(
+    case: MethodCase, mode: Mode, face: str
+) -> None:
     """One's own cost: whoever may use chats somewhere (an org admin without chat-access too)."""
-    METHOD_SUITE.run(case, mode)
+    (METHOD_SUITE if face == "sync" else ASYNC_METHOD_SUITE).run(case, mode)
 
 
+@pytest.mark.parametrize("face", ["sync", "async"])
 @pytest.mark.parametrize(
     ("roles", "allowed"),
     [
@@ -543,20 +565,21 @@ def test_own_cost_needs_chats_anywhere_not_read_on_own_chats(case: MethodCase, m
     ],
 )
 def test_model_configs_fall_back_to_read_on_chat_model_config(
-    roles: tuple[str, ...], allowed: bool
+    roles: tuple[str, ...], allowed: bool, face: str
 ) -> None:
     """Auditors cannot create chats; their read on chat_model_config is what lets them in."""
     recorder = RecordingAuthorizer(Authorizer())
-    inner = mock.create_autospec(Querier, instance=True)
+    spec, wrap = (Querier, AuthzQuerier) if face == "sync" else (AsyncQuerier, AsyncAuthzQuerier)
+    inner = mock.create_autospec(spec, instance=True)
     inner.get_chat_model_configs.return_value = [CONFIG]
+    wrapper = wrap(inner, recorder)
+    args = {"enabled_only": True}
     with as_actor(Subject(id=ACTOR_ID, roles=roles)):
         if allowed:
-            assert AuthzQuerier(inner, recorder).get_chat_model_configs(enabled_only=True) == [
-                CONFIG
-            ]
+            assert call_method(wrapper, "get_chat_model_configs", args) == [CONFIG]
         else:
             with pytest.raises(NotAuthorizedError):
-                AuthzQuerier(inner, recorder).get_chat_model_configs(enabled_only=True)
+                call_method(wrapper, "get_chat_model_configs", args)
             inner.get_chat_model_configs.assert_not_called()
     assert recorder.pairs() == [
         (CHATS_ANYWHERE, CREATE),

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from authz import Authorizer
-from querier.dbauthz import AuthzQuerier, as_actor
+from querier.dbauthz import AsyncAuthzQuerier, AuthzQuerier, as_actor
 from querier.dbauthz.actors import load_subject
+from querier.generated.async_protocol import AsyncQuerier
 from querier.generated.models import ChatMessageRole, ChatStatus, UserStatus
 from querier.generated.protocol import FILTERED_METHODS, QUERY_METHODS, Querier
 from querier.generated.sql import SqlQuerier
@@ -226,13 +228,48 @@ def test_every_method_has_a_budget_case() -> None:
     assert not problems, "\n".join(problems)
 
 
+class AsyncOverSync:
+    """An `AsyncQuerier` whose coroutines run the sync `SqlQuerier` on the test's connection.
+
+    The budget counts what the *wrapper* adds, so the async face is measured on the same
+    connection, transaction and rows as the sync one (an async connection could not see the
+    test's uncommitted rows); that `AsyncSqlQuerier` itself sends one statement per method is
+    asserted in tests/querier/test_async_face.py.
+    """
+
+    def __init__(self, sync: SqlQuerier) -> None:
+        self._sync = sync
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._sync, name)
+
+        async def run(**kwargs: Any) -> Any:
+            return method(**kwargs)
+
+        return run
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncOverSync]:
+        with self._sync.transaction() as tx:
+            yield AsyncOverSync(tx)
+
+
+def _call_async(wrapped: AsyncAuthzQuerier, method: str, args: dict[str, Any]) -> Any:
+    async def run() -> Any:
+        return await getattr(wrapped, method)(**args)
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
 @pytest.mark.parametrize("method", QUERY_METHODS)
-def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str) -> None:
+def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str, face: str) -> None:
     raw = SqlQuerier(conn)
     f.org(raw, is_default=True)
     f.model_config(raw, "default", is_default=True)
     admin = load_subject(raw, f.user(raw, "owner").id)
     wrapped = AuthzQuerier(raw, Authorizer())
+    async_wrapped = AsyncAuthzQuerier(cast(AsyncQuerier, AsyncOverSync(raw)), Authorizer())
     try:
         args = budget_args(method)
     except LookupError as exc:
@@ -243,7 +280,10 @@ def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str) 
     with counting(conn) as raw_statements:
         getattr(raw, method)(**raw_args, **extra)
     with as_actor(admin), counting(conn) as wrapped_statements:
-        getattr(wrapped, method)(**wrapped_args)
+        if face == "sync":
+            getattr(wrapped, method)(**wrapped_args)
+        else:
+            _call_async(async_wrapped, method, wrapped_args)
 
     assert len(raw_statements) == 1
     assert len(wrapped_statements) <= len(raw_statements) + 1, wrapped_statements
