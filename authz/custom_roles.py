@@ -102,22 +102,28 @@ def parse_permission(text: str | Permission) -> Permission:
     if isinstance(text, Permission):
         perm = text
     elif isinstance(text, str):
-        match = _PERMISSION.fullmatch(text)
-        if match is None:
-            hint = " (custom roles cannot deny)" if text.startswith("-") else ""
-            raise InvalidRoleError(
-                f"malformed permission {text!r}: expected 'type:action', e.g. 'chat:read'{hint}"
-            )
-        try:
-            check_action(match["type"], match["action"])
-        except ValueError as exc:
-            raise InvalidRoleError(f"permission {text!r}: {exc}") from None
-        perm = Permission(False, match["type"], match["action"])
+        perm = _parse_permission_text(text)
     else:
         raise InvalidRoleError(f"a permission is 'type:action', got {type(text).__name__}")
     if perm.negate:
         raise InvalidRoleError(f"custom roles only grant: {perm} is a negation")
     return perm
+
+
+@functools.lru_cache(maxsize=512)  # valid texts are bounded by the registry; errors aren't kept
+def _parse_permission_text(text: str) -> Permission:
+    """Definitions are rebuilt from stored text on every request: parse each text once."""
+    match = _PERMISSION.fullmatch(text)
+    if match is None:
+        hint = " (custom roles cannot deny)" if text.startswith("-") else ""
+        raise InvalidRoleError(
+            f"malformed permission {text!r}: expected 'type:action', e.g. 'chat:read'{hint}"
+        )
+    try:
+        check_action(match["type"], match["action"])
+    except ValueError as exc:
+        raise InvalidRoleError(f"permission {text!r}: {exc}") from None
+    return Permission(False, match["type"], match["action"])
 
 
 def _permissions(perms: Iterable[str | Permission], level: str) -> tuple[Permission, ...]:
