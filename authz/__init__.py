@@ -8,12 +8,28 @@
 Pure Python: it may build SQLAlchemy expressions (`PreparedAuthorizer.sql_filter`) but knows
 no driver and no HTTP. The semantics are DESIGN.md's "Policy semantics" and "Model v2":
 `allow = (role OR acl) AND scope`, implemented in `authz.tables` / `authz.engine` (compiled),
-`authz.acl`, `authz.scopes`, and `authz.explain` (step by step).
+`authz.acl`, `authz.scopes`, and `authz.explain` (step by step). Custom organization roles
+travel with the subject (`Subject(custom_roles=...)`, `authz.custom_roles`); the escalation
+guard on defining and assigning them is `authz.escalation`.
 """
 
 from authz import resources, roles, scopes
+from authz.custom_roles import CustomRole, parse_permission
 from authz.engine import Authorizer, AuthorizerProtocol, PreparedAuthorizer, PreparedProtocol
-from authz.errors import InvalidRoleError, NoActorError, NotAuthorizedError, is_not_authorized_error
+from authz.errors import (
+    InvalidRoleError,
+    NoActorError,
+    NotAuthorizedError,
+    RoleEscalationError,
+    is_not_authorized_error,
+)
+from authz.escalation import (
+    LackedPermission,
+    authorize_role_change,
+    check_may_grant_role,
+    lacking_permission,
+    may_grant_role,
+)
 from authz.explain import AclMatch, Explanation, Level, ScopeVerdict
 from authz.objects import Object
 from authz.permissions import Permission, Vote
@@ -29,8 +45,10 @@ __all__ = [
     "Action",
     "Authorizer",
     "AuthorizerProtocol",
+    "CustomRole",
     "Explanation",
     "InvalidRoleError",
+    "LackedPermission",
     "Level",
     "NoActorError",
     "NotAuthorizedError",
@@ -40,13 +58,19 @@ __all__ = [
     "PreparedAuthorizer",
     "PreparedProtocol",
     "Role",
+    "RoleEscalationError",
     "RoleIdentifier",
     "Scope",
     "ScopeVerdict",
     "Subject",
     "SubjectType",
     "Vote",
+    "authorize_role_change",
+    "check_may_grant_role",
     "is_not_authorized_error",
+    "lacking_permission",
+    "may_grant_role",
+    "parse_permission",
     "resources",
     "roles",
     "scopes",

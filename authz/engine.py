@@ -162,8 +162,9 @@ def _beyond_fast_path(
 class Authorizer:
     """The policy engine. Thread-safe; share one per process.
 
-    `cache_size` bounds how many compiled role sets are kept (LRU). Built-in roles are static
-    and a role change yields a new role set, so entries never go stale. `filter_cache_size`
+    `cache_size` bounds how many compiled role sets are kept (LRU). Built-in roles are static,
+    a role change yields a new role set, and custom roles are keyed by their definition
+    (version included, see `authz.custom_roles`), so entries never go stale. `filter_cache_size`
     bounds the built SQL filters kept (see `FilterCache`); 0 disables either cache.
     """
 

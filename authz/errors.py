@@ -2,7 +2,9 @@
 
     Exception
      └── NotAuthorizedError        a denial; str() is the vague public message
-          └── NoActorError         no actor in context: fail closed, never open
+          ├── NoActorError         no actor in context: fail closed, never open
+          └── RoleEscalationError  a custom role would grant what the actor lacks; str()
+                                   names that permission (`authz.escalation`)
     ValueError
      └── InvalidRoleError          malformed, unknown or mis-levelled role identifier where a
                                    valid role is required (parsing, assigning)
@@ -69,6 +71,20 @@ class NoActorError(NotAuthorizedError):
 
     def __init__(self, internal: str = "no actor in context: the call was not authorized") -> None:
         super().__init__(internal=internal)
+
+
+class RoleEscalationError(NotAuthorizedError):
+    """Defining, changing or assigning a custom role that grants something the actor may not
+    do itself. Unlike other denials the public message names the first such permission: it
+    tells the actor about its own rights and the role it submitted, nothing about other data.
+    """
+
+    def __init__(self, *, subject_id: UUID, role: str, lacking: str, public: str) -> None:
+        super().__init__(subject_id=subject_id, internal=public, public=public)
+        self.role = role
+        """The role, as `name:<org-uuid>`."""
+        self.lacking = lacking
+        """The first permission the actor lacks, e.g. `chat:update (org level, from chat:*)`."""
 
 
 class InvalidRoleError(ValueError):

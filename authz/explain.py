@@ -14,10 +14,11 @@ import enum
 from dataclasses import dataclass
 from uuid import UUID
 
+from authz.custom_roles import resolve_role
 from authz.objects import Object
 from authz.permissions import Permission, Vote
 from authz.registry import Action
-from authz.roles import Role, RoleIdentifier, role_by_name
+from authz.roles import Role, RoleIdentifier
 from authz.scopes import AllowEntry
 from authz.subjects import Subject
 
@@ -110,7 +111,8 @@ class Explanation:
     """The level whose vote decided; None when no level voted (denied: nothing matched)."""
     levels: tuple[LevelVote, ...]
     ignored_roles: tuple[RoleIdentifier, ...]
-    """Stored role names that resolved to nothing (unknown, retired or reserved)."""
+    """Stored role names that resolved to nothing (unknown, retired, reserved, or a custom role
+    the subject carries no definition of — e.g. deleted)."""
     role_allowed: bool = False
     """The role path allows (before the scope)."""
     acl: AclMatch | None = None
@@ -204,8 +206,9 @@ def explain(subject: Subject, action: Action, obj: Object) -> Explanation:
     """
     named: list[Role] = []
     ignored: list[RoleIdentifier] = []
+    custom = {d.key: d for d in subject.custom_roles}
     for rid in dict.fromkeys(subject.roles):
-        role = role_by_name(rid)
+        role = resolve_role(rid, custom)
         if role is None:
             ignored.append(rid)
         else:

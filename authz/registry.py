@@ -48,7 +48,8 @@ REGISTRY: Mapping[str, frozenset[Action]] = MappingProxyType(
         "chat_model_config": _CRUD,
         "api_key": _CRUD,
         "assign_role": _ASSIGN,
-        "assign_org_role": _ASSIGN,
+        # create / update / delete: defining the org's custom roles (`authz.escalation`)
+        "assign_org_role": _ASSIGN | _CRUD,
         "deployment_config": frozenset({Action.READ, Action.UPDATE}),
         "system": _CRUD,
     }

@@ -55,6 +55,7 @@ __all__ = [
     "RETIRED_NAMES",
     "SYSTEM_RESTRICTED_NAME",
     "SYSTEM_RESTRICTED_ROLE",
+    "UNAVAILABLE_NAMES",
     "USER_ADMIN",
     "OrgPermissions",
     "Pair",
@@ -64,6 +65,7 @@ __all__ = [
     "Vote",
     "VoteTable",
     "all_perms_except",
+    "builtin_role",
     "builtin_roles",
     "can_assign_role",
     "change_role_set",
@@ -102,7 +104,7 @@ _SITE_NAMES = (OWNER, MEMBER, AUDITOR, USER_ADMIN, CHAT_ACCESS)
 _ORG_NAMES = (ORG_ADMIN, ORG_MEMBER, ORG_AUDITOR, ORG_USER_ADMIN, ORG_SERVICE_ACCOUNT)
 _IMPLIED = frozenset({MEMBER, ORG_MEMBER})
 
-_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 _MAX_NAME = 64
 
 
@@ -382,21 +384,27 @@ def _warn_unresolved(name: str) -> None:
     log.warning("role %r %s; it grants nothing", name, why)
 
 
+def builtin_role(rid: RoleIdentifier) -> Role | None:
+    """The built-in role `rid` names, or None — silently (`role_by_name` logs)."""
+    if rid.org_id is None:
+        return _SITE_ROLES.get(rid.name)
+    if rid.name in _ORG_TEMPLATES:
+        return _org_role(rid.name, rid.org_id)
+    return None
+
+
 def role_by_name(role: RoleIdentifier | str) -> Role | None:
     """The built-in role `role` names, or None (logged once per name) if there is none.
 
     A malformed string is an `InvalidRoleError`; so is a mis-levelled identifier (org role
-    without org id, site role with one), already when the `RoleIdentifier` is built.
+    without org id, site role with one), already when the `RoleIdentifier` is built. Custom
+    organization roles are resolved with the subject's definitions (`authz.custom_roles`).
     """
     rid = RoleIdentifier.parse(role)
-    if rid.org_id is None:
-        site = _SITE_ROLES.get(rid.name)
-        if site is not None:
-            return site
-    elif rid.name in _ORG_TEMPLATES:
-        return _org_role(rid.name, rid.org_id)
-    _warn_unresolved(rid.name)
-    return None
+    found = builtin_role(rid)
+    if found is None:
+        _warn_unresolved(rid.name)
+    return found
 
 
 def role_by_name_str(text: str) -> Role | None:
@@ -428,6 +436,8 @@ def builtin_roles(org_id: IdLike) -> tuple[Role, ...]:
 # --- assignment -------------------------------------------------------------------------------
 
 _ALL_BUILTIN_NAMES = frozenset(_SITE_NAMES) | frozenset(_ORG_NAMES)
+UNAVAILABLE_NAMES = _ALL_BUILTIN_NAMES | RETIRED_NAMES | RESERVED_NAMES
+"""Names a custom role may never take: built-in (implied ones too), retired, reserved."""
 _ASSIGNABLE_BY: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         OWNER: _ALL_BUILTIN_NAMES,
@@ -440,7 +450,8 @@ _ASSIGNABLE_BY: Mapping[str, frozenset[str]] = MappingProxyType(
 
 
 def can_assign_role(subject: Subject, role: RoleIdentifier | str) -> bool:
-    """May `subject` assign (or unassign) `role`? Only built-in roles are ever assignable.
+    """May `subject` assign (or unassign) the built-in `role`? False for any other name: custom
+    roles are assigned through `authz.escalation.authorize_role_change` instead.
 
     The system subject (it holds `SYSTEM_RESTRICTED_ROLE`) and owners may assign every built-in
     role; the rest follows `_ASSIGNABLE_BY`. This is the assignment table only — the caller

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from authz.custom_roles import CustomRole, held_definitions
 from authz.objects import IdLike, to_uuid
 from authz.roles import CHATD_ROLE, SYSTEM_RESTRICTED_ROLE, Role, RoleIdentifier
 from authz.scopes import Scope
@@ -24,8 +25,11 @@ from authz.scopes import Scope
 if TYPE_CHECKING:
     from authz.tables import DecisionTable
 
-RoleSetKey = tuple[frozenset[RoleIdentifier], tuple[Role, ...]]
-"""What a compiled decision table depends on: the named roles (order-free) and inline roles."""
+RoleSetKey = tuple[frozenset[RoleIdentifier], tuple[Role, ...], frozenset[CustomRole]]
+"""What a compiled decision table depends on: the named roles (order-free), the inline roles,
+and the definitions (with their versions) of the custom roles among the named ones."""
+
+_NO_CUSTOM_ROLES: frozenset[CustomRole] = frozenset()
 
 
 class SubjectType(enum.StrEnum):
@@ -37,8 +41,12 @@ class SubjectType(enum.StrEnum):
 @dataclass(frozen=True, slots=True, init=False)
 class Subject:
     """An actor. `roles` are identifiers (strings are parsed); `inline_roles` are `Role` values
-    held directly — the system subjects' in-process roles, or custom roles in tests. Inline
+    held directly — the system subjects' in-process roles, or ad-hoc roles in tests. Inline
     roles are never built from stored data, so no stored name can reach them.
+
+    `custom_roles` are the definitions of the custom organization roles named in `roles`, as
+    the subject-loading query returns them (`authz.custom_roles`); definitions of roles the
+    subject does not hold are dropped. A held custom name without a definition grants nothing.
     """
 
     id: UUID
@@ -50,6 +58,8 @@ class Subject:
     type: SubjectType
     name: str
     inline_roles: tuple[Role, ...]
+    custom_roles: frozenset[CustomRole]
+    """Definitions of the held custom roles (part of the compiled table's cache key)."""
     id_key: int = field(repr=False, compare=False, hash=False)
     """`id.int`, for comparing with `Object` owners without `UUID.__eq__`."""
     group_keys: tuple[int, ...] = field(repr=False, compare=False, hash=False)
@@ -69,6 +79,7 @@ class Subject:
         name: str = "",
         inline_roles: Iterable[Role] = (),
         scope: Scope | None = None,
+        custom_roles: Iterable[CustomRole] = (),
     ) -> None:
         ident = to_uuid(id, "Subject.id")
         if isinstance(groups, str):
@@ -85,6 +96,7 @@ class Subject:
         for role in inline:
             if not isinstance(role, Role):
                 raise TypeError(f"Subject.inline_roles holds Role values, got {role!r}")
+        custom = held_definitions(role_ids, custom_roles) if custom_roles else _NO_CUSTOM_ROLES
         set_ = object.__setattr__
         set_(self, "id", ident)
         set_(self, "roles", role_ids)
@@ -94,8 +106,9 @@ class Subject:
         set_(self, "type", SubjectType(type))
         set_(self, "name", name)
         set_(self, "inline_roles", inline)
+        set_(self, "custom_roles", custom)
         set_(self, "id_key", ident.int)
-        set_(self, "role_key", (frozenset(role_ids), inline))
+        set_(self, "role_key", (frozenset(role_ids), inline, custom))
         set_(self, "table", None)
 
     def __str__(self) -> str:

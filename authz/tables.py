@@ -34,9 +34,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from authz.custom_roles import resolve_role
 from authz.permissions import Pair, Vote, VoteTable, merge_votes
 from authz.registry import CONCRETE_PAIRS
-from authz.roles import Role, role_by_name
+from authz.roles import Role
 from authz.scopes import Scope, ScopeTerm
 from authz.subjects import RoleSetKey
 
@@ -128,14 +129,17 @@ def with_scope(table: DecisionTable, scope: Scope) -> DecisionTable:
 
 
 def resolve_roles(key: RoleSetKey) -> tuple[Role, ...]:
-    """Named roles through `role_by_name` (unknown names dropped, logged once), then inline."""
-    names, inline = key
-    named = (role_by_name(rid) for rid in sorted(names, key=str))
+    """Named roles — built-in, else the key's custom definitions; unknown names dropped,
+    logged once (`authz.custom_roles.resolve_role`) — then inline ones."""
+    names, inline, custom = key
+    by_key = {d.key: d for d in custom}
+    named = (resolve_role(rid, by_key) for rid in sorted(names, key=str))
     return (*(r for r in named if r is not None), *inline)
 
 
 def compile_role_set(key: RoleSetKey) -> DecisionTable:
-    """The decision table for a role set. Pure: cache it anywhere, it never goes stale."""
+    """The decision table for a role set. Pure: cache it anywhere, it never goes stale — the
+    key holds custom role definitions by value (version included), never by name."""
     roles = resolve_roles(key)
     site = merge_votes(r.site_votes for r in roles)
     user = merge_votes(r.user_votes for r in roles)

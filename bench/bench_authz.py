@@ -6,6 +6,10 @@ against a precomputed frozenset — so results compare across machines as ratios
 asserted; this is a benchmark, not a test): warm authorize without an ACL <= 2x the floor;
 with an ACL (role path allows, or role path denies and the ACL allows) or a narrowed scope
 <= 3x; first check of a new (role set, scope) <= 200 us; cached prepare + sql_filter <= 20 us.
+Custom organization roles: warm check with a custom role <= 2x the floor; first check after a
+definition change (same role, new version: a compile) <= 200 us. "Per request" figures build
+the subject (and its custom role definitions, from strings as the database returns them) for
+every check, so they include the cache lookup a new subject costs.
 """
 
 from __future__ import annotations
@@ -19,7 +23,17 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from authz import Action, Authorizer, NotAuthorizedError, Object, Scope, Subject, resources, roles
+from authz import (
+    Action,
+    Authorizer,
+    CustomRole,
+    NotAuthorizedError,
+    Object,
+    Scope,
+    Subject,
+    resources,
+    roles,
+)
 
 REPEATS = 7
 
@@ -115,6 +129,26 @@ def main() -> None:
         for _ in range(n):
             auth(scoped, read, scoped_chat)
 
+    # Custom organization roles: a chat reviewer (org-level chat read) of `org`.
+    def reviewer_role(version: int) -> CustomRole:
+        return CustomRole(org, "chat-reviewer", "Chat reviewer", ["chat:read"], (), version)
+
+    def reviewer(version: int = 1, user: uuid.UUID | None = None) -> Subject:
+        return Subject(
+            id=user or subject.id,
+            roles=(roles.MEMBER, f"{roles.ORG_MEMBER}:{org}", f"chat-reviewer:{org}"),
+            custom_roles=(reviewer_role(version),),
+        )
+
+    others_chat = resources.CHAT.with_id(uuid.uuid4()).with_owner(uuid.uuid4()).in_org(org)
+    custom_subject = reviewer()
+    authorizer.authorize(custom_subject, read, others_chat)
+
+    def warm_custom_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            auth(custom_subject, read, others_chat)
+
     warm_figures = best_ns(
         {
             "floor": floor_loop,
@@ -123,11 +157,13 @@ def main() -> None:
             "acl_role": acl_role_allows_loop,
             "acl_only": acl_allows_loop,
             "scoped": scoped_loop,
+            "custom": warm_custom_loop,
         },
         300_000,
     )
-    floor, warm, warm_owner, acl_role, acl_only, scoped_ns = (
-        warm_figures[k] for k in ("floor", "warm", "owner", "acl_role", "acl_only", "scoped")
+    floor, warm, warm_owner, acl_role, acl_only, scoped_ns, warm_custom = (
+        warm_figures[k]
+        for k in ("floor", "warm", "owner", "acl_role", "acl_only", "scoped", "custom")
     )
 
     # First check of a new role set: every subject holds roles in its own fresh org, so each
@@ -167,6 +203,44 @@ def main() -> None:
                 auth(s, read, obj)
 
     first_scoped = best_ns({"first_scoped": first_scoped_loop}, n_new)["first_scoped"]
+
+    # First check after a definition change: each subject carries the next version of the
+    # role, so each check compiles its role set anew (nothing is evicted: the cache is large).
+    versions = iter(range(1, 10**9))
+    changed_batches = [[reviewer(next(versions)) for _ in range(n_new)] for _ in range(REPEATS)]
+    changed_authorizer = Authorizer(cache_size=n_new * REPEATS)
+    changed_iter = iter(changed_batches)
+
+    def first_after_change_loop(n: int) -> None:
+        batch = next(changed_iter)
+        auth = changed_authorizer.authorize
+        for s in batch[:n]:
+            auth(s, read, others_chat)
+
+    first_changed = best_ns({"changed": first_after_change_loop}, n_new)["changed"]
+
+    # Per request: the subject is built anew (as from the subject-loading query); its table is
+    # already compiled, so the check costs a cache lookup plus the decision.
+    user_id = subject.id
+    plain_roles = (roles.MEMBER, roles.CHAT_ACCESS, f"{roles.ORG_MEMBER}:{org}")
+    custom_roles_ = (roles.MEMBER, f"{roles.ORG_MEMBER}:{org}", f"chat-reviewer:{org}")
+
+    def request_plain_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            auth(Subject(id=user_id, roles=plain_roles), read, own_chat)
+
+    def request_custom_loop(n: int) -> None:
+        auth = authorizer.authorize
+        for _ in range(n):
+            definition = CustomRole(org, "chat-reviewer", "Chat reviewer", ["chat:read"], (), 1)
+            auth(
+                Subject(id=user_id, roles=custom_roles_, custom_roles=(definition,)),
+                read,
+                others_chat,
+            )
+
+    request_figures = best_ns({"plain": request_plain_loop, "custom": request_custom_loop}, 20_000)
 
     owner_col = sa.column("owner_id", sa.Uuid)
     org_col = sa.column("organization_id", sa.Uuid)
@@ -210,6 +284,10 @@ def main() -> None:
         ("warm, scope narrowed to one chat", scoped_ns),
         ("first check of a new role set", first),
         ("first check of new (role set, scope)", first_scoped),
+        ("warm authorize, custom role (org chat)", warm_custom),
+        ("first check after a definition change", first_changed),
+        ("per request: new Subject + check", request_figures["plain"]),
+        ("per request, with a custom role", request_figures["custom"]),
         ("prepare + sql_filter (cached)", cached_prepare),
         ("prepare + sql_filter with ACL (cached)", cached_prepare_acl),
         ("prepare + sql_filter (new columns)", uncached_prepare),
@@ -223,6 +301,12 @@ def main() -> None:
     print(f"warm, role denies, ACL allows / floor = {acl_only / floor:.2f} (target <= 3)")
     print(f"warm, narrowed scope / floor = {scoped_ns / floor:.2f} (target <= 3)")
     print(f"first check of a new (role set, scope) = {first_scoped / 1000:.0f} us (target <= 200)")
+    print(f"warm authorize, custom role / floor = {warm_custom / floor:.2f} (target <= 2)")
+    print(f"first check after a definition change = {first_changed / 1000:.0f} us (target <= 200)")
+    print(
+        f"per request (new Subject + check): {request_figures['plain'] / 1000:.1f} us plain, "
+        f"{request_figures['custom'] / 1000:.1f} us with a custom role definition"
+    )
     print(f"cached prepare + sql_filter = {cached_prepare / 1000:.2f} us (target <= 20 us)")
     print(f"cached prepare + sql_filter, ACL columns = {cached_prepare_acl / 1000:.2f} us")
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from authz import Action, Object, OrgPermissions, Permission, Role, Scope, Subject
+from authz import Action, CustomRole, Object, OrgPermissions, Permission, Role, Scope, Subject
 from authz import roles as r
 
 ME = UUID("00000000-0000-4000-8000-00000000000a")
@@ -19,6 +19,7 @@ GROUP_A = UUID("00000000-0000-4000-8000-0000000000c0")
 
 CRUD = (Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE)
 CHAT_ACTIONS = (*CRUD, Action.SHARE)
+CHAT_WRITES = (Action.CREATE, Action.UPDATE, Action.DELETE, Action.SHARE)
 
 CHAT_BANNED_IN_A = Role(
     "chat-ban",
@@ -27,15 +28,31 @@ CHAT_BANNED_IN_A = Role(
 )
 
 
+CHAT_REVIEWER = CustomRole(
+    ORG_A, "chat-reviewer", "Chat reviewer", org=["chat:read"], member=[], version=3
+)
+"""Org A's custom role: read every chat of the org, nothing more."""
+ORG_CHAT_USER = CustomRole(ORG_A, "org-chat-user", "Chats in org A", member=["chat:*"], version=1)
+"""Org A's custom role: chats of one's own in org A (not personal ones, not other orgs')."""
+CHAT_REVIEWER_OF_B = CustomRole(ORG_B, "chat-reviewer", "Chat reviewer", org=["chat:read"])
+"""Org B's role of the same name: never a definition of org A's."""
+
+
 def _subject(
     ident: UUID,
     *roles: str,
     inline: Iterable[Role] = (),
     groups: Iterable[UUID] = (),
     scope: Scope = Scope.ALL,
+    custom: Iterable[CustomRole] = (),
 ) -> Subject:
     return Subject(
-        id=ident, roles=(r.MEMBER, *roles), inline_roles=inline, groups=groups, scope=scope
+        id=ident,
+        roles=(r.MEMBER, *roles),
+        inline_roles=inline,
+        groups=groups,
+        scope=scope,
+        custom_roles=custom,
     )
 
 
@@ -78,12 +95,25 @@ SUBJECTS: Mapping[str, Subject] = {
         ME, r.CHAT_ACCESS, org_member(ORG_A), scope=Scope(["chat:*"], [("chat", _sid(101))])
     ),
     "owner_scoped_profile": _subject(_sid(12), r.OWNER, scope=Scope.from_names(["user:profile"])),
+    # custom organization roles
+    "chat_reviewer": _subject(
+        _sid(13), org_member(ORG_A), f"chat-reviewer:{ORG_A}", custom=(CHAT_REVIEWER,)
+    ),
+    "org_chat_user_me": _subject(
+        ME, org_member(ORG_A), f"org-chat-user:{ORG_A}", custom=(ORG_CHAT_USER,)
+    ),
+    "stale_chat_reviewer": _subject(
+        ME, org_member(ORG_A), f"chat-reviewer:{ORG_A}", custom=(CHAT_REVIEWER_OF_B,)
+    ),
 }
 """member, chat_access, chat_access_in_org_a, org_a_member_no_chat,
-chat_access_banned_in_org_a, grouped_chat_access_in_org_a, org_admin_me, scoped_chats_only and
-scoped_one_chat are the current user (id ME); the others have ids of their own. The scoped
+chat_access_banned_in_org_a, grouped_chat_access_in_org_a, org_admin_me, scoped_chats_only,
+scoped_one_chat, org_chat_user_me and stale_chat_reviewer are the current user (id ME); the others have ids of their own. The scoped
 subjects: `chat:*` on everything; `chat:*` on chat _sid(101) only; an owner narrowed to
-`user:profile`.
+`user:profile`. Custom roles: chat_reviewer (its own id) holds org A's "chat-reviewer"
+(org-level chat read); org_chat_user_me holds org A's "org-chat-user" (member-level chat `*`);
+stale_chat_reviewer holds "chat-reviewer" of org A but carries only org B's definition of
+that name (org A's was deleted): it grants nothing, so it is org_a_member_no_chat again.
 The cases' objects are owned by ME, by OTHER (nobody here), or by no one."""
 
 

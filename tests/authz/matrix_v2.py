@@ -25,6 +25,7 @@ V2_CASES: Sequence[Case] = (
             "owner org_admin chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a grouped_chat_access_in_org_a org_admin_me "
             "scoped_chats_only"
+            " chat_reviewer org_chat_user_me stale_chat_reviewer"
         ),
         # Not a member of org A (member, chat_access: unlike Coder), not named, or the scope
         # does not admit it (scoped_one_chat: another id; owner_scoped_profile: not chats).
@@ -44,6 +45,7 @@ V2_CASES: Sequence[Case] = (
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a grouped_chat_access_in_org_a "
             "group_member_in_org_a scoped_chats_only scoped_one_chat owner_scoped_profile"
+            " chat_reviewer org_chat_user_me stale_chat_reviewer"
         ),
     ),
     Case(
@@ -54,11 +56,13 @@ V2_CASES: Sequence[Case] = (
             "owner member chat_access chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a grouped_chat_access_in_org_a org_admin_me "
             "scoped_chats_only"
+            " org_chat_user_me stale_chat_reviewer"
         ),
         denied=(
             "auditor user_admin org_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member group_member_in_org_a "
             "scoped_one_chat owner_scoped_profile"
+            " chat_reviewer"
         ),
     ),
     Case(
@@ -72,18 +76,21 @@ V2_CASES: Sequence[Case] = (
             "org_a_member_no_chat chat_access_banned_in_org_a grouped_chat_access_in_org_a "
             "group_member_in_org_a org_admin_me scoped_chats_only scoped_one_chat "
             "owner_scoped_profile"
+            " chat_reviewer org_chat_user_me stale_chat_reviewer"
         ),
     ),
     Case(
         "someone else's chat in org A, shared with a group of org A",
         resources.CHAT.with_owner(OTHER).in_org(ORG_A).with_acl(groups={GROUP_A: READ}),
         READ,
-        allowed="owner org_admin grouped_chat_access_in_org_a group_member_in_org_a org_admin_me",
+        allowed="owner org_admin grouped_chat_access_in_org_a group_member_in_org_a org_admin_me"
+        " chat_reviewer",
         denied=(
             "member auditor user_admin chat_access org_member org_auditor org_user_admin "
             "org_service_account other_org_admin other_org_member chat_access_in_org_a "
             "org_a_member_no_chat chat_access_banned_in_org_a scoped_chats_only "
             "scoped_one_chat owner_scoped_profile"
+            " org_chat_user_me stale_chat_reviewer"
         ),
     ),
     Case(
@@ -94,6 +101,7 @@ V2_CASES: Sequence[Case] = (
             "owner org_admin org_member org_auditor org_user_admin org_service_account "
             "chat_access_in_org_a org_a_member_no_chat chat_access_banned_in_org_a "
             "grouped_chat_access_in_org_a group_member_in_org_a org_admin_me scoped_chats_only"
+            " chat_reviewer org_chat_user_me stale_chat_reviewer"
         ),
         # scoped_one_chat: the object has no id, and its allow-list names one chat only.
         denied=(
@@ -110,11 +118,13 @@ V2_CASES: Sequence[Case] = (
             "owner chat_access org_admin other_org_admin chat_access_in_org_a "
             "chat_access_banned_in_org_a grouped_chat_access_in_org_a org_admin_me "
             "scoped_chats_only"
+            " org_chat_user_me"
         ),
         denied=(
             "member auditor user_admin org_member org_auditor org_user_admin "
             "org_service_account other_org_member org_a_member_no_chat group_member_in_org_a "
             "scoped_one_chat owner_scoped_profile"
+            " chat_reviewer stale_chat_reviewer"
         ),
     ),
     Case(
@@ -127,6 +137,7 @@ V2_CASES: Sequence[Case] = (
             "other_org_member chat_access_in_org_a org_a_member_no_chat "
             "chat_access_banned_in_org_a grouped_chat_access_in_org_a group_member_in_org_a "
             "scoped_chats_only scoped_one_chat owner_scoped_profile"
+            " chat_reviewer org_chat_user_me stale_chat_reviewer"
         ),
     ),
 )

@@ -5,6 +5,7 @@ Deliberately naive and independent of `authz.tables` / `authz.explain` / `authz.
 `authz.scopes`: it re-derives membership, matching, the level precedence, the ACL vote and
 the scope from the subject's roles, the object's public fields and the scope's public fields
 on every call. An any-org object is evaluated literally: personally and in each member org.
+Custom organization roles are looked up in the subject's definitions by (org, name).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from authz import Object, Permission, Subject
-from authz.roles import Role, role_by_name
+from authz.roles import OrgPermissions, Role, role_by_name
 
 DENY, ABSTAIN, ALLOW = -1, 0, 1
 
@@ -30,7 +31,17 @@ def _vote(perms: list[Permission], resource_type: str, action: str) -> int:
 
 
 def _roles(subject: Subject) -> list[Role]:
-    roles = [role for role in map(role_by_name, subject.roles) if role is not None]
+    """Built-in roles by name; else the subject's custom definition of that org and name
+    ("org role identifiers may name a custom role of that org"); else nothing."""
+    roles: list[Role] = []
+    for rid in subject.roles:
+        role = role_by_name(rid)
+        if role is None and rid.org_id is not None:
+            for d in subject.custom_roles:
+                if d.org_id == rid.org_id and d.name == rid.name:
+                    role = Role(rid, d.name, by_org={d.org_id: OrgPermissions(d.org, d.member)})
+        if role is not None:
+            roles.append(role)
     return roles + list(subject.inline_roles)
 
 

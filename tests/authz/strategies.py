@@ -5,7 +5,9 @@ The universe is small on purpose — three users, three orgs, two groups, two ob
 and owners that do not, member orgs and others, org-less objects; custom roles mix negations
 and wildcards at every level. v2: subjects carry groups and scopes (permissions with
 wildcards, allow-lists with ids), objects carry user and group ACLs (Everyone groups = org ids
-included, `*` included) and may ask about any org.
+included, `*` included) and may ask about any org. Custom organization roles: subjects hold
+definitions (`CustomRole`, positive org / member permissions with wildcards, random versions),
+sometimes a definition they do not hold (dropped) or a held name without one (deleted).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 
 from authz import (
     Action,
+    CustomRole,
     Object,
     OrgPermissions,
     Permission,
@@ -79,6 +82,45 @@ def permission_lists() -> st.SearchStrategy[list[Permission]]:
     return st.lists(permissions(), max_size=3)
 
 
+CUSTOM_NAMES = ("reviewer", "helper")
+"""Names of the universe's custom roles (each may be defined in every org)."""
+GUARD_TYPES = (WILDCARD, "chat", "chat", "chat", "organization_member", "organization", "api_key")
+"""Types for the escalation guard's roles, weighted: chats are where own objects and others'
+differ most (chat-access, member-level grants); every other type is reached through `*`."""
+
+
+@st.composite
+def positive_permissions(draw: st.DrawFn, types: tuple[str, ...] = PERMISSION_TYPES) -> Permission:
+    """What a custom role may hold: positive, `*` for the type or the action allowed."""
+    resource_type = draw(st.sampled_from(types))
+    choices = (
+        sorted(REGISTRY[resource_type] | {Action.WILDCARD})
+        if resource_type != WILDCARD
+        else [Action.WILDCARD]
+    )
+    return Permission(False, resource_type, draw(st.sampled_from(choices)))
+
+
+@st.composite
+def custom_role_definitions(
+    draw: st.DrawFn,
+    org: UUID | None = None,
+    name: str | None = None,
+    types: tuple[str, ...] = PERMISSION_TYPES,
+    max_perms: int = 3,
+) -> CustomRole:
+    """A custom role of `org` (else one of ORGS) named `name` (else one of CUSTOM_NAMES)."""
+    perms = st.lists(positive_permissions(types), max_size=max_perms)
+    return CustomRole(
+        org if org is not None else draw(st.sampled_from(ORGS)),
+        name if name is not None else draw(st.sampled_from(CUSTOM_NAMES)),
+        "Custom",
+        org=draw(perms),
+        member=draw(perms),
+        version=draw(st.integers(0, 3)),
+    )
+
+
 @st.composite
 def custom_roles(draw: st.DrawFn) -> Role:
     """A role held inline, with permissions at any mix of levels and orgs."""
@@ -131,12 +173,19 @@ def subjects(draw: st.DrawFn) -> Subject:
     named = draw(st.lists(st.sampled_from(NAMED_ROLES), max_size=4))
     inline = draw(st.lists(custom_roles(), max_size=2))
     groups = draw(st.lists(st.sampled_from(GROUPS), unique=True, max_size=2))
+    definitions = draw(st.lists(custom_role_definitions(), max_size=2, unique_by=lambda d: d.key))
+    # Most definitions are held; an unheld one must change nothing. A held name whose
+    # definition is missing (deleted) must grant nothing.
+    named += [d.identifier for d in definitions if draw(st.integers(0, 4))]
+    if draw(st.integers(0, 5)) == 0:
+        named.append(RoleIdentifier(draw(st.sampled_from(CUSTOM_NAMES)), ORGS[2]))
     return Subject(
         id=draw(st.sampled_from(USERS)),
         roles=named,
         inline_roles=inline,
         groups=groups,
         scope=draw(scopes()),
+        custom_roles=definitions,
     )
 
 

@@ -22,7 +22,8 @@ def test_registry_declares_the_issue_s_types_and_actions() -> None:
         "chat_model_config": CRUD,
         "api_key": CRUD,
         "assign_role": {Action.ASSIGN, Action.UNASSIGN, Action.READ},
-        "assign_org_role": {Action.ASSIGN, Action.UNASSIGN, Action.READ},
+        # create / update / delete: custom organization roles (issue #14)
+        "assign_org_role": {Action.ASSIGN, Action.UNASSIGN, *CRUD},
         "deployment_config": {Action.READ, Action.UPDATE},
         "system": CRUD,
     }

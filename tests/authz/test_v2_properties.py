@@ -33,6 +33,7 @@ def _with(subject: Subject, **changes: object) -> Subject:
         "groups": subject.groups,
         "inline_roles": subject.inline_roles,
         "scope": subject.scope,
+        "custom_roles": subject.custom_roles,
     }
     fields.update(changes)
     return Subject(**fields)  # type: ignore[arg-type]
