@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Self
 
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -33,6 +34,8 @@ class RoundTripCounter:
     def __init__(self) -> None:
         self.kinds: Counter[str] = Counter()
         self.connects = 0
+        self.statements: list[str] = []
+        """The text of each statement, in order (to assert what was asked, not only how often)."""
 
     @property
     def total(self) -> int:
@@ -41,10 +44,12 @@ class RoundTripCounter:
     def reset(self) -> None:
         self.kinds.clear()
         self.connects = 0
+        self.statements.clear()
 
     # --- listeners -----------------------------------------------------------------------------
 
-    def _before_cursor_execute(self, conn: Any, *_: Any) -> None:
+    def _before_cursor_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.statements.append(statement)
         dbapi = conn.connection.dbapi_connection
         if not dbapi.autocommit and not _in_transaction(dbapi):
             self.kinds["begin"] += 1  # psycopg sends BEGIN first, and waits for it
@@ -97,3 +102,57 @@ def count_round_trips(engine: Engine) -> Iterator[RoundTripCounter]:
     """`with count_round_trips(engine) as trips: …; trips.total`."""
     with RoundTripCounter().attached(engine) as counter:
         yield counter
+
+
+# --- the async face: counted on psycopg's own connection ----------------------------------------
+
+_ACTIVE: list[RoundTripCounter] = []
+"""Counters inside `count_async_round_trips` blocks; every `CountingAsyncConnection` reports to
+each (a list, not a per-connection attribute, so a pool's connections need no wiring)."""
+
+
+def _record(kind: str) -> None:
+    for counter in _ACTIVE:
+        counter.kinds[kind] += 1
+
+
+class CountingAsyncConnection(AsyncConnection[Any]):
+    """An `AsyncConnection` that reports its round trips to the active async counters.
+
+    Statements are counted where the generated querier sends them (`execute`); `BEGIN`,
+    `COMMIT`, `ROLLBACK` and savepoints where psycopg sends every one of them itself
+    (`_exec_command`, which `transaction()`, `commit()` and `rollback()` all go through).
+    Nothing is counted while no counter is active: the class costs one empty loop per call.
+    """
+
+    @classmethod
+    async def connect(cls, *args: Any, **kwargs: Any) -> Self:
+        if _ACTIVE:
+            for counter in _ACTIVE:
+                counter.connects += 1
+        return await super().connect(*args, **kwargs)
+
+    async def execute(self, query: Any, *args: Any, **kwargs: Any) -> AsyncCursor[Any]:
+        if _ACTIVE:
+            _record("statement")
+            for counter in _ACTIVE:
+                counter.statements.append(str(query))
+        return await super().execute(query, *args, **kwargs)
+
+    def _exec_command(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        text = command if isinstance(command, bytes) else str(command).encode()
+        word = text.split(None, 1)[0].lower().decode() if text.strip() else "command"
+        _record(word if word in ("begin", "commit", "rollback") else "savepoint")
+        return super()._exec_command(command, *args, **kwargs)
+
+
+@contextmanager
+def count_async_round_trips() -> Iterator[RoundTripCounter]:
+    """Count what every `CountingAsyncConnection` sends inside the block (deterministic when
+    only the code under test uses the database meanwhile, as in a test)."""
+    counter = RoundTripCounter()
+    _ACTIVE.append(counter)
+    try:
+        yield counter
+    finally:
+        _ACTIVE.remove(counter)

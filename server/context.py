@@ -1,27 +1,32 @@
 """The per-request context: the caller's subject, and the one way handlers reach the database.
 
-FastAPI runs a sync dependency and the endpoint in different threadpool calls, so an actor set
-in a dependency would not be seen by the endpoint. Instead the dependency authenticates and
-hands over a `RequestContext`; the endpoint opens `ctx.transaction()`, which sets the actor and
-yields the authorizing querier, in the thread that does the work.
+Everything runs on the event loop, on one async connection per request: the request gate
+checks it out of the pool, authenticates on it (`server.auth`) and leaves both in the scope;
+the dependency hands them to the endpoint as a `RequestContext`. The endpoint sets the actor and
+gets the authorizing querier from `ctx.statements()` (autocommit: a read that one statement
+answers is one round trip) or `ctx.transaction()` (one BEGIN/COMMIT around several statements
+that must stand or fall together) — in the task that does the work, so the actor is never
+seen by another request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Connection, Engine
+from psycopg import AsyncConnection
+from sqlalchemy.engine import Engine
 
 from authz import Action, AuthorizerProtocol, Object, Subject, resources
-from querier.dbauthz import AuthzQuerier, as_actor
-from querier.generated.sql import SqlQuerier
-from server.auth import authenticate, authenticated_subject
+from querier.dbauthz import AsyncAuthzQuerier, as_actor
+from querier.generated.async_sql import AsyncSqlQuerier
+from server.auth import authenticate, authenticated_subject, request_connection
+from server.pool import RequestConnections
 from server.settings import Settings
 
 ME = "me"
@@ -38,6 +43,7 @@ class AppState:
     engine: Engine
     settings: Settings
     authorizer: AuthorizerProtocol
+    connections: RequestConnections
 
 
 def app_state(request: Request) -> AppState:
@@ -50,13 +56,21 @@ class RequestContext:
     subject: Subject
     settings: Settings
     authorizer: AuthorizerProtocol
-    connection: Connection
+    connection: AsyncConnection[Any]
 
-    @contextmanager
-    def transaction(self) -> Iterator[AuthzQuerier]:
+    @asynccontextmanager
+    async def statements(self) -> AsyncIterator[AsyncAuthzQuerier]:
+        """As the caller, each statement its own transaction (autocommit): for a read that one
+        statement answers, or statements that need not stand or fall together."""
+        with as_actor(self.subject):
+            yield AsyncAuthzQuerier(AsyncSqlQuerier(self.connection), self.authorizer)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncAuthzQuerier]:
         """One transaction as the caller: committed when the block ends, rolled back on error."""
-        with self.connection.begin(), as_actor(self.subject):
-            yield AuthzQuerier(SqlQuerier(self.connection), self.authorizer)
+        async with self.connection.transaction():
+            with as_actor(self.subject):
+                yield AsyncAuthzQuerier(AsyncSqlQuerier(self.connection), self.authorizer)
 
     def authorize(self, action: Action, obj: Object) -> None:
         """A handler's own pre-flight check; raises `NotAuthorizedError` (-> 403)."""
@@ -82,26 +96,26 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def request_context(
+async def request_context(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-) -> Iterator[RequestContext]:
-    """Authenticate (401 on failure) and lend the request one connection until it ends.
+) -> AsyncIterator[RequestContext]:
+    """The caller and the request's connection (401 on failure).
 
-    Under `/api/` the request gate has already authenticated the caller, before the body was
-    read (`server.gate`); its subject is used as is.
+    Under `/api/` the request gate has already authenticated the caller on the request's
+    connection, before the body was read (`server.gate`): both are used as they are. Elsewhere
+    the dependency takes a connection and authenticates on it itself.
     """
     state = app_state(request)
-    with state.engine.connect() as conn:
-        subject = authenticated_subject(request.scope)
-        if subject is None:
-            subject = authenticate(conn, state.authorizer, request.headers.get("authorization"))
-        yield RequestContext(
-            subject=subject,
-            settings=state.settings,
-            authorizer=state.authorizer,
-            connection=conn,
-        )
+    subject = authenticated_subject(request.scope)
+    conn = request_connection(request.scope)
+    if subject is not None and conn is not None:
+        yield RequestContext(subject, state.settings, state.authorizer, conn)
+        return
+    async with state.connections.connection() as conn:
+        header = request.headers.get("authorization")
+        subject = await authenticate(conn, state.authorizer, header)
+        yield RequestContext(subject, state.settings, state.authorizer, conn)
 
 
 Ctx = Annotated[RequestContext, Depends(request_context, scope="function")]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import psycopg.errors
@@ -71,10 +71,10 @@ class ResourceHiddenError(Exception):
     """A denied read, answered exactly like a missing resource."""
 
 
-def read_or_404(fetch: Callable[[], T]) -> T:
-    """Run a single-resource read; a denial becomes the same 404 as a missing row."""
+async def read_or_404(fetch: Awaitable[T]) -> T:
+    """Await a single-resource read; a denial becomes the same 404 as a missing row."""
     try:
-        return fetch()
+        return await fetch
     except NotAuthorizedError as exc:
         raise ResourceHiddenError() from exc
 
@@ -162,14 +162,27 @@ async def on_dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     return internal_error(request, exc)
 
 
-def schema_behind(exc: DBAPIError) -> bool:
+def as_dbapi_error(exc: psycopg.Error) -> DBAPIError:
+    """The async face raises psycopg's own errors: wrapped as SQLAlchemy would wrap them, they
+    are judged by exactly the same rules as the sync face's."""
+    wrapped = DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True)
+    assert isinstance(wrapped, DBAPIError)  # always, for a DB-API error
+    return wrapped
+
+
+async def on_psycopg_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, psycopg.Error)
+    return await on_dbapi_error(request, as_dbapi_error(exc))
+
+
+def schema_behind(exc: BaseException) -> bool:
     """A table, column or type the program needs is missing: the schema is behind the program
     (a `db downgrade` under a running server, a database restored from an older dump).
 
     Nothing the client sent can cause these — every statement is generated from the schema at
     head — so the operator must act: 503 naming `dbauthz db migrate`, not a 500.
     """
-    return isinstance(
+    return isinstance(exc, DBAPIError) and isinstance(
         exc.orig,
         psycopg.errors.UndefinedTable
         | psycopg.errors.UndefinedColumn
@@ -274,7 +287,7 @@ class RequestIdMiddleware:
         except Exception as exc:
             if database_unavailable(exc):
                 response = unavailable(Request(scope), exc)
-            elif isinstance(exc, DBAPIError) and schema_behind(exc):
+            elif schema_behind(as_dbapi_error(exc) if isinstance(exc, psycopg.Error) else exc):
                 response = unavailable(Request(scope), exc, message=SCHEMA_BEHIND_DETAIL)
             else:
                 response = internal_error(Request(scope), exc)
@@ -301,9 +314,10 @@ HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Any]], ...
     (InvalidRoleError, on_invalid_role),
     (ConstraintViolationError, on_constraint_violation),
     (DBAPIError, on_dbapi_error),
-    (psycopg.OperationalError, on_database_unavailable),
-    (psycopg.InterfaceError, on_database_unavailable),
     (PoolTimeoutError, on_database_unavailable),
+    # The async face's own errors (the pool's timeout too): a deadlock is an OperationalError
+    # in psycopg, so one handler judges them all in `on_dbapi_error`'s order (409 before 503).
+    (psycopg.Error, on_psycopg_error),
     (RequestValidationError, on_validation_error),
     (StarletteHTTPException, on_http_exception),
 )

@@ -12,13 +12,13 @@ any amount. This ASGI middleware sits in front of the routing and, for each HTTP
 4. reads a body that is not an upload (bounded by 3) and refuses JSON nested deeper than
    `max_json_nesting` (400) before anything parses it — every JSON route in one place.
 
-Admission: at most as many `/api/` requests use the database at once as the engine's pool has
-connections (`DatabaseSlots`); the others wait in the event loop, holding neither a thread nor
-a connection. Without it, requests beyond the pool's size block threadpool threads waiting for
-a connection while the requests that hold the connections wait for a thread — a stall until
-the pool's timeout. Authentication takes a slot for its one statement; the application takes
-one again after a JSON body has been read, so a slow client sending one holds no slot (an
-upload's multipart body is read by the application, inside its slot).
+The database: an `/api/` request takes one async connection from the pool (`server.pool`, which
+admits at most as many requests at once as it has connections; the others wait in the event
+loop, holding nothing), authenticates on it, and hands it to the application in the scope —
+authentication, the handler and the response on one connection, in one event-loop path, no
+thread hop. A request with a JSON body gives the connection back while the body is read and
+takes one again after, so a slow client sending one holds none (an upload's multipart body is
+read by the application, holding its connection).
 
 The limit is `Settings.max_multipart_bytes` for a `multipart/form-data` upload and
 `max_json_bytes` for any other body. Refusals raised here go through the application's own
@@ -27,23 +27,18 @@ exception handlers, so a 401 or 413 from the gate looks exactly like one from a 
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authz import AuthorizerProtocol
-from server.auth import SUBJECT_SCOPE_KEY, authenticate_with
+from server.auth import CONNECTION_SCOPE_KEY, SUBJECT_SCOPE_KEY, authenticate, parse_bearer
 from server.json_depth import nesting_exceeds
+from server.pool import RequestConnections
 from server.settings import Settings
 
 API_PREFIX = "/api/"
@@ -103,40 +98,6 @@ class ReplayReceive:
         return await self._receive()
 
 
-class DatabaseSlots:
-    """At most `limit` holders at once (None: no limit); one semaphore per event loop.
-
-    A semaphore belongs to the loop it first waits on; a server worker runs one loop, but a
-    test client may run each request in a loop of its own.
-    """
-
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
-
-    @classmethod
-    def for_engine(cls, engine: Engine) -> DatabaseSlots:
-        pool = engine.pool
-        if isinstance(pool, QueuePool) and pool._max_overflow >= 0:
-            return cls(pool.size() + pool._max_overflow)
-        return cls(None)
-
-    @asynccontextmanager
-    async def held(self) -> AsyncIterator[None]:
-        if self.limit is None:
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        semaphore = self._semaphores.get(loop)
-        if semaphore is None:
-            self._semaphores = {  # forget closed loops (test clients)
-                lp: sem for lp, sem in self._semaphores.items() if not lp.is_closed()
-            }
-            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
-        async with semaphore:
-            yield
-
-
 class RequestGateMiddleware:
     """See the module docstring; `upload_paths` are the only paths that take multipart bodies.
 
@@ -148,17 +109,16 @@ class RequestGateMiddleware:
         self,
         app: ASGIApp,
         *,
-        engine: Engine,
+        connections: RequestConnections,
         settings: Settings,
         authorizer: AuthorizerProtocol,
         upload_paths: frozenset[str],
     ) -> None:
         self.app = app
-        self.engine = engine
+        self.connections = connections
         self.settings = settings
         self.authorizer = authorizer
         self.upload_paths = upload_paths
-        self.slots = DatabaseSlots.for_engine(engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -172,29 +132,46 @@ class RequestGateMiddleware:
         has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
         body = LimitedReceive(receive, limit, pending=has_body)
         send = _closing_if_unread(send, body)
+        reads_json = has_body and not multipart
+        api = scope["path"].startswith(API_PREFIX)
+        gated: Receive = body
         try:
             declared = _declared_length(headers)
             if declared is not None and declared > limit:
                 raise BodyTooLargeError(limit)
-            api = scope["path"].startswith(API_PREFIX)
             if api:
-                async with self.slots.held():
-                    scope[SUBJECT_SCOPE_KEY] = await run_in_threadpool(
-                        authenticate_with,
-                        self.engine,
-                        self.authorizer,
-                        headers.get("authorization"),
-                    )
-            gated: Receive = body
-            if not multipart and has_body:
+                parse_bearer(headers.get("authorization"))  # no token: no connection taken
+            elif reads_json:
                 gated = await self._checked_json(body)
         except Exception as exc:
             await _respond(scope, receive, send, exc)
             return
-        if api:
-            async with self.slots.held():
-                await self._run(scope, gated, send)
-        else:
+        if not api:
+            await self._run(scope, gated, send)
+            return
+        failure: Exception | None = None
+        async with self.connections.connection() as conn:
+            try:
+                scope[SUBJECT_SCOPE_KEY] = await authenticate(
+                    conn, self.authorizer, headers.get("authorization")
+                )
+            except Exception as exc:
+                failure = exc
+            else:
+                if not reads_json:  # nothing to read first, or an upload the app reads itself
+                    scope[CONNECTION_SCOPE_KEY] = conn
+                    await self._run(scope, body, send)
+                    return
+        if failure is not None:
+            await _respond(scope, receive, send, failure)
+            return
+        try:  # the JSON body is read holding no connection: a slow client ties up none
+            gated = await self._checked_json(body)
+        except Exception as exc:
+            await _respond(scope, receive, send, exc)
+            return
+        async with self.connections.connection() as conn:
+            scope[CONNECTION_SCOPE_KEY] = conn
             await self._run(scope, gated, send)
 
     async def _checked_json(self, receive: Receive) -> Receive:

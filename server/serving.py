@@ -75,7 +75,7 @@ def _config(app: FastAPI | str, options: ServeOptions, *, workers: int | None = 
         http="httptools" if fast else "h11",
         access_log=options.access_log,
         log_level="info",
-        lifespan="off",
+        lifespan="on",  # opens and closes the worker's connection pool (`server.pool`)
     )
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Response
 
 from authz import Action
-from querier.dbauthz import AuthzQuerier
+from querier.dbauthz import AsyncAuthzQuerier
 from querier.errors import NotFoundError
 from querier.generated.models import Chat, ChatStatus
 from server.context import Ctx, chat_object
@@ -32,17 +32,21 @@ router = APIRouter(prefix="/api/v2/chats", tags=["chats"])
     openapi_extra=json_body_openapi(ChatCreateRequest),
     responses={403: {"description": "The caller may not create chats (there)."}},
 )
-def create_chat(ctx: Ctx, raw: RawJsonBody) -> ChatResponse:
+async def create_chat(ctx: Ctx, raw: RawJsonBody) -> ChatResponse:
     """Create a chat owned by the caller, in `organization_id` if given.
 
     The caller's right to create a chat there is checked before the body is validated or any
     model config looked up, so a caller without `chat-access` gets 403 and learns nothing else.
+
+    No transaction: the config read and the insert need not stand or fall together (a config
+    removed in between fails the insert's foreign key, as it would in a READ COMMITTED
+    transaction), so the request is three round trips — authentication, config, insert.
     """
     ctx.authorize(Action.CREATE, chat_object(ctx.subject.id, lenient_uuid(raw, "organization_id")))
     body = validate_body(ChatCreateRequest, raw)
-    with ctx.transaction() as q:
-        model_config_id = _model_config_for_new_chat(q, body.model_config_id)
-        chat = q.insert_chat(
+    async with ctx.statements() as q:
+        model_config_id = await _model_config_for_new_chat(q, body.model_config_id)
+        chat = await q.insert_chat(
             id=uuid.uuid4(),
             owner_id=ctx.subject.id,
             organization_id=body.organization_id,
@@ -53,7 +57,7 @@ def create_chat(ctx: Ctx, raw: RawJsonBody) -> ChatResponse:
     return ChatResponse.of(chat)
 
 
-def _model_config_for_new_chat(q: AuthzQuerier, requested: UUID | None) -> UUID | None:
+async def _model_config_for_new_chat(q: AsyncAuthzQuerier, requested: UUID | None) -> UUID | None:
     """The requested config (400 if unusable) or the default one (None if there is none).
 
     A config the caller may not read counts as missing: model configs are visible to callers
@@ -61,11 +65,11 @@ def _model_config_for_new_chat(q: AuthzQuerier, requested: UUID | None) -> UUID 
     """
     if requested is None:
         try:
-            return read_or_404(q.get_default_chat_model_config).id
+            return (await read_or_404(q.get_default_chat_model_config())).id
         except (NotFoundError, ResourceHiddenError):
             return None
     try:
-        config = read_or_404(lambda: q.get_chat_model_config(id=requested))
+        config = await read_or_404(q.get_chat_model_config(id=requested))
     except (NotFoundError, ResourceHiddenError):
         raise HTTPException(400, "Unknown model config.") from None
     if not config.enabled:
@@ -74,7 +78,7 @@ def _model_config_for_new_chat(q: AuthzQuerier, requested: UUID | None) -> UUID 
 
 
 @router.get("")
-def list_chats(
+async def list_chats(
     ctx: Ctx,
     owner: UserQuery | None = None,
     archived: bool | None = None,
@@ -83,47 +87,45 @@ def list_chats(
 ) -> list[ChatResponse]:
     """The chats the caller may read, newest first (`[]` for a caller without chat access)."""
     owner_id = ctx.user_id(owner) if owner is not None else None
-    with ctx.transaction() as q:
+    async with ctx.statements() as q:
         # An unreadable cursor and a missing one answer alike (404): no existence oracle.
-        chats = read_or_404(
-            lambda: q.get_chats(
-                owner_id=owner_id, archived=archived, after_id=after_id, page_limit=limit
-            )
+        chats = await read_or_404(
+            q.get_chats(owner_id=owner_id, archived=archived, after_id=after_id, page_limit=limit)
         )
     return [ChatResponse.of(chat) for chat in chats]
 
 
-def readable_chat(q: AuthzQuerier, chat_id: UUID) -> Chat:
+async def readable_chat(q: AsyncAuthzQuerier, chat_id: UUID) -> Chat:
     """The chat, or 404 whether it is missing or merely unreadable."""
-    return read_or_404(lambda: q.get_chat(id=chat_id))
+    return await read_or_404(q.get_chat(id=chat_id))
 
 
 @router.get("/{chat_id}")
-def get_chat(ctx: Ctx, chat_id: UUID) -> ChatResponse:
-    with ctx.transaction() as q:
-        return ChatResponse.of(readable_chat(q, chat_id))
+async def get_chat(ctx: Ctx, chat_id: UUID) -> ChatResponse:
+    async with ctx.statements() as q:
+        return ChatResponse.of(await readable_chat(q, chat_id))
 
 
 @router.patch("/{chat_id}")
-def update_chat(ctx: Ctx, chat_id: UUID, body: ChatUpdateRequest) -> ChatResponse:
+async def update_chat(ctx: Ctx, chat_id: UUID, body: ChatUpdateRequest) -> ChatResponse:
     """Change the title, status or archived flag (404 if unreadable, 403 if read-only)."""
-    with ctx.transaction() as q:
-        chat = readable_chat(q, chat_id)
+    async with ctx.transaction() as q:
+        chat = await readable_chat(q, chat_id)
         ctx.authorize(Action.UPDATE, chat.rbac_object())  # even when nothing would change
         if body.title is not None:
-            chat = q.update_chat_title(title=body.title, id=chat_id)
+            chat = await q.update_chat_title(title=body.title, id=chat_id)
         if body.status is not None:
-            chat = q.update_chat_status(status=body.status, id=chat_id)
+            chat = await q.update_chat_status(status=body.status, id=chat_id)
         if body.archived is True:
-            chat = q.archive_chat(id=chat_id)
+            chat = await q.archive_chat(id=chat_id)
         elif body.archived is False:
-            chat = q.unarchive_chat(id=chat_id)
+            chat = await q.unarchive_chat(id=chat_id)
     return ChatResponse.of(chat)
 
 
 @router.delete("/{chat_id}", status_code=204, response_class=Response)
-def delete_chat(ctx: Ctx, chat_id: UUID) -> Response:
-    with ctx.transaction() as q:
-        readable_chat(q, chat_id)
-        q.delete_chat(id=chat_id)
+async def delete_chat(ctx: Ctx, chat_id: UUID) -> Response:
+    async with ctx.transaction() as q:
+        await readable_chat(q, chat_id)
+        await q.delete_chat(id=chat_id)
     return Response(status_code=204)

@@ -21,7 +21,7 @@ UserQuery = Annotated[str, Query(pattern=USER_REF_PATTERN, description="`me` or 
 USER_REF_MAX = 254  # the longest email (`server.schemas`); nothing longer can name a user
 
 
-def resolve_user_path(
+async def resolve_user_path(
     ctx: Ctx,
     user: Annotated[
         str,
@@ -46,8 +46,8 @@ def resolve_user_path(
         return UUID(user)
     except ValueError:
         pass
-    with ctx.transaction() as q:
-        found = read_or_404(lambda: q.get_user_by_email_or_username(email=user, username=user))
+    async with ctx.statements() as q:
+        found = await read_or_404(q.get_user_by_email_or_username(email=user, username=user))
     return found.id
 
 

@@ -20,7 +20,7 @@ DEFAULT_WINDOW = timedelta(days=30)
     "/{user}/summary",
     responses={403: {"description": "The caller may not read this user's chat cost."}},
 )
-def cost_summary(
+async def cost_summary(
     ctx: Ctx,
     user: UserPath,
     start_date: datetime | None = None,
@@ -39,10 +39,12 @@ def cost_summary(
         ctx.authorize(Action.CREATE, resources.CHAT.with_owner(owner_id).any_org())
     else:
         ctx.authorize(Action.READ, resources.CHAT.with_owner(owner_id))
-    with ctx.transaction() as q:
-        summary = q.get_chat_cost_summary(owner_id=owner_id, start_date=start, end_date=end)
-        per_model = q.get_chat_cost_per_model(owner_id=owner_id, start_date=start, end_date=end)
-        per_chat = q.get_chat_cost_per_chat(owner_id=owner_id, start_date=start, end_date=end)
+    async with ctx.transaction() as q:  # three reads of one moment's data, as before
+        summary = await q.get_chat_cost_summary(owner_id=owner_id, start_date=start, end_date=end)
+        per_model = await q.get_chat_cost_per_model(
+            owner_id=owner_id, start_date=start, end_date=end
+        )
+        per_chat = await q.get_chat_cost_per_chat(owner_id=owner_id, start_date=start, end_date=end)
     return CostSummaryResponse(
         user_id=owner_id,
         start_date=start,

@@ -34,7 +34,7 @@ _MIMETYPE = re.compile(
         413: {"description": "The file is larger than the server's limit."},
     },
 )
-def upload_file(
+async def upload_file(
     ctx: Ctx,
     file: Annotated[UploadFile, File(description="The file's bytes.")],
     organization_id: Annotated[UUID | None, Form()] = None,
@@ -42,11 +42,11 @@ def upload_file(
     """Store a file owned by the caller (checked before the upload is read)."""
     ctx.authorize(Action.CREATE, chat_object(ctx.subject.id, organization_id))
     limit = ctx.settings.max_file_bytes
-    data = file.file.read(limit + 1)
+    data = await file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, f"File too large: the limit is {limit} bytes.")
-    with ctx.transaction() as q:
-        row = q.insert_chat_file(
+    async with ctx.statements() as q:
+        row = await q.insert_chat_file(
             id=uuid.uuid4(),
             owner_id=ctx.subject.id,
             organization_id=organization_id,
@@ -62,9 +62,9 @@ def upload_file(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The bytes."}},
 )
-def download_file(ctx: Ctx, file_id: UUID) -> Response:
-    with ctx.transaction() as q:
-        row = read_or_404(lambda: q.get_chat_file(id=file_id))
+async def download_file(ctx: Ctx, file_id: UUID) -> Response:
+    async with ctx.statements() as q:
+        row = await read_or_404(q.get_chat_file(id=file_id))
     return Response(
         content=row.data,
         media_type=row.mimetype,

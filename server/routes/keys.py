@@ -22,12 +22,12 @@ KeyId = Annotated[str, Path(pattern=r"^[a-z0-9]{10,32}$", description="The key's
 
 
 @router.get("/{user}/keys")
-def list_keys(ctx: Ctx, user: UserPath) -> list[ApiKeyResponse]:
+async def list_keys(ctx: Ctx, user: UserPath) -> list[ApiKeyResponse]:
     """The user's keys, oldest first: metadata only."""
     user_id = ctx.user_id(user)
-    with ctx.transaction() as q:
-        read_or_404(lambda: q.get_user_by_id(id=user_id))
-        keys = read_or_404(lambda: q.get_api_keys_by_user_id(user_id=user_id))
+    async with ctx.transaction() as q:
+        await read_or_404(q.get_user_by_id(id=user_id))
+        keys = await read_or_404(q.get_api_keys_by_user_id(user_id=user_id))
     return [ApiKeyResponse.of(key) for key in keys]
 
 
@@ -36,12 +36,12 @@ def list_keys(ctx: Ctx, user: UserPath) -> list[ApiKeyResponse]:
     status_code=204,
     responses={403: {"description": "The caller may see the key but not revoke it."}},
 )
-def revoke_key(ctx: Ctx, user: UserPath, key_id: KeyId) -> Response:
+async def revoke_key(ctx: Ctx, user: UserPath, key_id: KeyId) -> Response:
     """Delete the key: it is refused (401) from the next request on."""
     user_id = ctx.user_id(user)
-    with ctx.transaction() as q:
-        key = read_or_404(lambda: q.get_api_key_by_id(id=key_id))
+    async with ctx.transaction() as q:
+        key = await read_or_404(q.get_api_key_by_id(id=key_id))
         if key.user_id != user_id:
             raise ResourceHiddenError()
-        q.delete_api_key(id=key_id)
+        await q.delete_api_key(id=key_id)
     return Response(status_code=204)

@@ -16,15 +16,15 @@ router = APIRouter(prefix="/api/v2/chats", tags=["messages"])
 
 
 @router.post("/{chat_id}/messages", status_code=201)
-def post_message(ctx: Ctx, chat_id: UUID, body: MessageCreateRequest) -> MessageResponse:
+async def post_message(ctx: Ctx, chat_id: UUID, body: MessageCreateRequest) -> MessageResponse:
     """Append a message (404 if the chat is unreadable, 403 if the caller may only read it).
 
     A `model_config_id` the caller may not read answers exactly like a missing one (404).
     Token counts and cost are not accepted here (422): only the system records usage.
     """
-    with ctx.transaction() as q:
-        readable_chat(q, chat_id)
-        message = q.insert_chat_message(
+    async with ctx.transaction() as q:
+        await readable_chat(q, chat_id)
+        message = await q.insert_chat_message(
             chat_id=chat_id,
             created_by=ctx.subject.id,
             role=body.role,
@@ -38,14 +38,14 @@ def post_message(ctx: Ctx, chat_id: UUID, body: MessageCreateRequest) -> Message
 
 
 @router.get("/{chat_id}/messages")
-def list_messages(
+async def list_messages(
     ctx: Ctx,
     chat_id: UUID,
     after_id: Annotated[int, Query(ge=0, le=MAX_BIGINT, description="Last id seen.")] = 0,
     limit: PageLimit = 50,
 ) -> list[MessageResponse]:
     """Messages oldest first; soft-deleted ones are left out."""
-    with ctx.transaction() as q:
-        readable_chat(q, chat_id)
-        messages = q.get_chat_messages(chat_id=chat_id, after_id=after_id, page_limit=limit)
+    async with ctx.transaction() as q:
+        await readable_chat(q, chat_id)
+        messages = await q.get_chat_messages(chat_id=chat_id, after_id=after_id, page_limit=limit)
     return [MessageResponse.of(m) for m in messages]

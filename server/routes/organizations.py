@@ -16,7 +16,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from querier.dbauthz import AuthzQuerier
+from querier.dbauthz import AsyncAuthzQuerier
 from querier.errors import NotFoundError
 from querier.generated.models import Organization
 from server.context import Ctx
@@ -37,43 +37,43 @@ AfterName = Annotated[
 ]
 
 
-def readable_organization(q: AuthzQuerier, org_id: UUID) -> Organization:
+async def readable_organization(q: AsyncAuthzQuerier, org_id: UUID) -> Organization:
     """The organization, or 404 whether it is missing or merely unreadable."""
-    return read_or_404(lambda: q.get_organization_by_id(id=org_id))
+    return await read_or_404(q.get_organization_by_id(id=org_id))
 
 
 @router.get("")
-def list_organizations(
+async def list_organizations(
     ctx: Ctx, after_name: AfterName = None, limit: PageLimit = 50
 ) -> list[OrganizationResponse]:
     """The organizations the caller may read, by name (`after_name`: the last name seen)."""
-    with ctx.transaction() as q:
-        orgs = q.get_organizations(after_name=after_name, page_limit=limit)
+    async with ctx.statements() as q:
+        orgs = await q.get_organizations(after_name=after_name, page_limit=limit)
     return [OrganizationResponse.of(o) for o in orgs]
 
 
 @router.post("", status_code=201, responses={403: {"description": "Only site owners may."}})
-def create_organization(ctx: Ctx, body: OrganizationCreateRequest) -> OrganizationResponse:
-    with ctx.transaction() as q:
-        org = q.insert_organization(
+async def create_organization(ctx: Ctx, body: OrganizationCreateRequest) -> OrganizationResponse:
+    async with ctx.statements() as q:
+        org = await q.insert_organization(
             id=uuid.uuid4(), name=body.name, display_name=body.display_name, is_default=False
         )
     return OrganizationResponse.of(org)
 
 
 @router.get("/{org_id}")
-def get_organization(ctx: Ctx, org_id: UUID) -> OrganizationResponse:
-    with ctx.transaction() as q:
-        return OrganizationResponse.of(readable_organization(q, org_id))
+async def get_organization(ctx: Ctx, org_id: UUID) -> OrganizationResponse:
+    async with ctx.statements() as q:
+        return OrganizationResponse.of(await readable_organization(q, org_id))
 
 
 @router.get("/{org_id}/members")
-def list_members(ctx: Ctx, org_id: UUID) -> list[MemberResponse]:
+async def list_members(ctx: Ctx, org_id: UUID) -> list[MemberResponse]:
     """404 for an organization the caller may not read, even one whose members it may list
     (a user-admin): otherwise `[]` vs a list would tell which organization ids exist."""
-    with ctx.transaction() as q:
-        readable_organization(q, org_id)
-        members = read_or_404(lambda: q.get_organization_members(organization_id=org_id))
+    async with ctx.transaction() as q:
+        await readable_organization(q, org_id)
+        members = await read_or_404(q.get_organization_members(organization_id=org_id))
     return [MemberResponse.of(m) for m in members]
 
 
@@ -85,21 +85,23 @@ def list_members(ctx: Ctx, org_id: UUID) -> list[MemberResponse]:
         404: {"description": "No such user or organization, or one the caller may not read."},
     },
 )
-def put_member(ctx: Ctx, org_id: UUID, user: UserPath, body: RolesUpdateRequest) -> MemberResponse:
+async def put_member(
+    ctx: Ctx, org_id: UUID, user: UserPath, body: RolesUpdateRequest
+) -> MemberResponse:
     """Add the user to the organization with these org roles, or replace its org roles."""
     user_id = ctx.user_id(user)
     roles = tuple(body.roles)
-    with ctx.transaction() as q:
-        readable_organization(q, org_id)
+    async with ctx.transaction() as q:
+        await readable_organization(q, org_id)
         try:
-            q.get_organization_member(organization_id=org_id, user_id=user_id)
+            await q.get_organization_member(organization_id=org_id, user_id=user_id)
         except NotFoundError:
             # The data layer refuses an unreadable (or missing) user with the same 404.
-            member = q.insert_organization_member(
+            member = await q.insert_organization_member(
                 user_id=user_id, organization_id=org_id, roles=roles
             )
         else:
-            member = q.update_member_roles(
+            member = await q.update_member_roles(
                 granted_roles=roles, organization_id=org_id, user_id=user_id
             )
     return MemberResponse.of(member)
@@ -113,11 +115,11 @@ def put_member(ctx: Ctx, org_id: UUID, user: UserPath, body: RolesUpdateRequest)
         404: {"description": "No such member, or one the caller may not read."},
     },
 )
-def remove_member(ctx: Ctx, org_id: UUID, user: UserPath) -> Response:
+async def remove_member(ctx: Ctx, org_id: UUID, user: UserPath) -> Response:
     """Remove the membership; that unassigns each of its org roles, so each must be revocable."""
     user_id = ctx.user_id(user)
-    with ctx.transaction() as q:
-        readable_organization(q, org_id)
-        read_or_404(lambda: q.get_organization_member(organization_id=org_id, user_id=user_id))
-        q.delete_organization_member(organization_id=org_id, user_id=user_id)
+    async with ctx.transaction() as q:
+        await readable_organization(q, org_id)
+        await read_or_404(q.get_organization_member(organization_id=org_id, user_id=user_id))
+        await q.delete_organization_member(organization_id=org_id, user_id=user_id)
     return Response(status_code=204)

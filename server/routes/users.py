@@ -34,7 +34,7 @@ def listed_site_roles(settings: Settings) -> list[str]:
 
 
 @router.get("/roles", responses={403: {"description": "The caller may not read role assignments."}})
-def assignable_site_roles(ctx: Ctx) -> list[RoleResponse]:
+async def assignable_site_roles(ctx: Ctx) -> list[RoleResponse]:
     """Site roles, each with whether the caller may assign it."""
     ctx.authorize(Action.READ, resources.ASSIGN_ROLE)
     result = []
@@ -52,19 +52,21 @@ def assignable_site_roles(ctx: Ctx) -> list[RoleResponse]:
 
 
 @router.get("")
-def list_users(ctx: Ctx, after_id: UUID | None = None, limit: PageLimit = 25) -> list[UserResponse]:
+async def list_users(
+    ctx: Ctx, after_id: UUID | None = None, limit: PageLimit = 25
+) -> list[UserResponse]:
     """The users the caller may read, in creation order."""
-    with ctx.transaction() as q:
+    async with ctx.statements() as q:
         # An unreadable cursor and a missing one answer alike (404): no existence oracle.
-        users = read_or_404(lambda: q.get_users(after_id=after_id, page_limit=limit))
+        users = await read_or_404(q.get_users(after_id=after_id, page_limit=limit))
     return [UserResponse.of(u) for u in users]
 
 
 @router.post("", status_code=201, responses={403: {"description": "The caller may not."}})
-def create_user(ctx: Ctx, body: UserCreateRequest) -> UserResponse:
+async def create_user(ctx: Ctx, body: UserCreateRequest) -> UserResponse:
     """Create an active user with the given site roles (each must be assignable by the caller)."""
-    with ctx.transaction() as q:
-        user = q.insert_user(
+    async with ctx.statements() as q:
+        user = await q.insert_user(
             id=uuid.uuid4(),
             email=body.email,
             username=body.username,
@@ -75,15 +77,15 @@ def create_user(ctx: Ctx, body: UserCreateRequest) -> UserResponse:
 
 
 @router.get("/me")
-def get_me(ctx: Ctx) -> UserResponse:
-    return get_user(ctx, ctx.subject.id)
+async def get_me(ctx: Ctx) -> UserResponse:
+    return await get_user(ctx, ctx.subject.id)
 
 
 @router.get("/{user}")
-def get_user(ctx: Ctx, user: UserPath) -> UserResponse:
+async def get_user(ctx: Ctx, user: UserPath) -> UserResponse:
     user_id = ctx.user_id(user)
-    with ctx.transaction() as q:
-        return UserResponse.of(read_or_404(lambda: q.get_user_by_id(id=user_id)))
+    async with ctx.statements() as q:
+        return UserResponse.of(await read_or_404(q.get_user_by_id(id=user_id)))
 
 
 LAST_OWNER_RESPONSE: dict[int | str, dict[str, str]] = {
@@ -107,13 +109,13 @@ def last_owner_is_409() -> Iterator[None]:
         **LAST_OWNER_RESPONSE,
     },
 )
-def update_user_roles(ctx: Ctx, user: UserPath, body: RolesUpdateRequest) -> UserResponse:
+async def update_user_roles(ctx: Ctx, user: UserPath, body: RolesUpdateRequest) -> UserResponse:
     """Replace the user's site roles; every added or removed role must be assignable."""
     user_id = ctx.user_id(user)
-    with ctx.transaction() as q:
-        read_or_404(lambda: q.get_user_by_id(id=user_id))
+    async with ctx.transaction() as q:
+        await read_or_404(q.get_user_by_id(id=user_id))
         with last_owner_is_409():
-            updated = q.update_user_roles(granted_roles=tuple(body.roles), id=user_id)
+            updated = await q.update_user_roles(granted_roles=tuple(body.roles), id=user_id)
     return UserResponse.of(updated)
 
 
@@ -124,23 +126,23 @@ STATUS_RESPONSES: dict[int | str, dict[str, str]] = {
 
 
 @router.put("/{user}/status/suspend", responses=STATUS_RESPONSES)
-def suspend_user(ctx: Ctx, user: UserPath) -> UserResponse:
+async def suspend_user(ctx: Ctx, user: UserPath) -> UserResponse:
     """Suspend: every token of the user is refused (401) from its next request on.
 
     Needs `update` on the user (owners, user-admins). The last active owner cannot be suspended.
     """
-    return UserResponse.of(_set_status(ctx, user, UserStatus.SUSPENDED))
+    return UserResponse.of(await _set_status(ctx, user, UserStatus.SUSPENDED))
 
 
 @router.put("/{user}/status/activate", responses=STATUS_RESPONSES)
-def activate_user(ctx: Ctx, user: UserPath) -> UserResponse:
+async def activate_user(ctx: Ctx, user: UserPath) -> UserResponse:
     """Make a suspended (or dormant) user active again; its unexpired tokens work again."""
-    return UserResponse.of(_set_status(ctx, user, UserStatus.ACTIVE))
+    return UserResponse.of(await _set_status(ctx, user, UserStatus.ACTIVE))
 
 
-def _set_status(ctx: Ctx, ref: UUID, status: UserStatus) -> User:
+async def _set_status(ctx: Ctx, ref: UUID, status: UserStatus) -> User:
     user_id = ctx.user_id(ref)
-    with ctx.transaction() as q:
-        read_or_404(lambda: q.get_user_by_id(id=user_id))
+    async with ctx.transaction() as q:
+        await read_or_404(q.get_user_by_id(id=user_id))
         with last_owner_is_409():
-            return q.update_user_status(status=status, id=user_id)
+            return await q.update_user_status(status=status, id=user_id)

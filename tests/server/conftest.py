@@ -37,6 +37,7 @@ from authz import (
 )
 from querier.generated.models import ChatModelConfig, Organization, User, UserStatus
 from querier.generated.sql import SqlQuerier
+from querier.roundtrips import CountingAsyncConnection
 from server.app import create_app
 from server.settings import Settings
 from server.tokens import mint_token
@@ -87,7 +88,15 @@ class World:
         self, settings: Settings | None = None, authorizer: AuthorizerProtocol | None = None
     ) -> TestClient:
         """Another app on the same database (other settings or authorizer)."""
-        client = TestClient(create_app(self.engine, settings, authorizer=authorizer))
+        client = TestClient(
+            create_app(
+                self.engine,
+                settings,
+                authorizer=authorizer,
+                connection_class=CountingAsyncConnection,
+            )
+        )
+        client.__enter__()  # the lifespan: the app's connection pool on the client's loop
         self.apps.append(client)
         return client
 
@@ -154,8 +163,14 @@ def seed(engine: Engine) -> tuple[dict[str, Any], dict[str, str]]:
 
 def make_world(engine: Engine, settings: Settings | None = None) -> World:
     rows, tokens = seed(engine)
-    app = create_app(engine, settings or Settings(experiments=frozenset({"agents"})))
-    return World(engine=engine, app=app, client=TestClient(app), tokens=tokens, **rows)
+    app = create_app(
+        engine,
+        settings or Settings(experiments=frozenset({"agents"})),
+        connection_class=CountingAsyncConnection,  # `querier.roundtrips.count_async_round_trips`
+    )
+    client = TestClient(app)
+    client.__enter__()  # the lifespan: the app's connection pool on the client's loop
+    return World(engine=engine, app=app, client=client, tokens=tokens, **rows)
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +178,7 @@ def world(new_database: NewDatabase) -> Iterator[World]:
     w = make_world(new_database())
     yield w
     for client in (w.client, *w.apps):
-        client.close()
+        client.__exit__(None, None, None)
 
 
 class DenyingAuthorizer:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
 
+from querier.roundtrips import count_async_round_trips
 from server.app import create_app
 from server.gate import API_PREFIX
 from server.json_depth import nesting_exceeds
@@ -265,18 +265,10 @@ def test_limits_come_from_settings_and_the_environment(
 
 
 def test_the_token_is_looked_up_once_per_request(world: World) -> None:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    sa.event.listen(world.engine, "before_cursor_execute", record)
-    try:
+    with count_async_round_trips() as trips:
         response = world.call("chatter", "POST", CHATS, json={"title": "counted"})
-    finally:
-        sa.event.remove(world.engine, "before_cursor_execute", record)
     assert response.status_code == 201
-    assert sum("FROM api_keys" in s for s in statements) == 1
+    assert sum("FROM api_keys" in s for s in trips.statements) == 1
 
 
 def test_paths_outside_the_api_need_no_token(world: World) -> None:

@@ -119,13 +119,10 @@ def test_posting_to_a_chat_being_deleted_is_404(world: World) -> None:
 def test_transaction_conflicts_are_409_with_retry_after(world: World, sqlstate: str) -> None:
     app = create_app(world.engine, world.app.state.dbauthz.settings)
 
-    def conflicting(ctx: Ctx) -> None:
-        with ctx.transaction() as q:
-            connection = q.inner.connection  # type: ignore[attr-defined]
-            connection.execute(
-                sa.text(
-                    f"DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '{sqlstate}'; END $$"
-                )
+    async def conflicting(ctx: Ctx) -> None:
+        async with ctx.transaction():
+            await ctx.connection.execute(
+                f"DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '{sqlstate}'; END $$"
             )
 
     app.add_api_route("/test/conflict", conflicting, include_in_schema=False)

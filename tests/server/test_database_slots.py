@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from querier.db import DEFAULT_POOL_SIZE, create_engine
-from server.gate import DatabaseSlots
+from server.pool import DatabaseSlots
 
 
 def test_at_most_limit_holders_at_once() -> None:

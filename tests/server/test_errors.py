@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from authz import NoActorError, NotAuthorizedError
@@ -50,9 +49,9 @@ def client(world: World) -> TestClient:
     for name, exc in cases.items():
         app.add_api_route(f"/test/{name}", raiser(exc), include_in_schema=False)  # type: ignore[arg-type]
 
-    def data_error(ctx: Ctx) -> None:
-        with ctx.transaction() as q:
-            q.inner.connection.execute(sa.text("SELECT 1 / 0"))  # type: ignore[attr-defined]
+    async def data_error(ctx: Ctx) -> None:
+        async with ctx.transaction():
+            await ctx.connection.execute("SELECT 1 / 0")
 
     app.add_api_route("/test/data-error", data_error, include_in_schema=False)
     return world.client

@@ -10,10 +10,8 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-import sqlalchemy as sa
-
+from querier.roundtrips import count_async_round_trips
 from server.errors import NOT_FOUND_DETAIL
 from tests.server.conftest import World, error_of
 
@@ -23,16 +21,9 @@ _SELECT_LIST = re.compile(r"^\s*SELECT\s+(.*?)\s+FROM\s", re.IGNORECASE | re.DOT
 
 @contextmanager
 def statements(world: World) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    sa.event.listen(world.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(world.engine, "before_cursor_execute", record)
+    """Every statement the world's app sends meanwhile (its connections count them)."""
+    with count_async_round_trips() as trips:
+        yield trips.statements
 
 
 def selects_data(statement: str) -> bool:

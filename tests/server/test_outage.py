@@ -34,7 +34,7 @@ def outage_world(embedded_tmp: Path) -> Iterator[tuple[World, EmbeddedPostgres]]
         upgrade(engine, "head")
         world = make_world(engine)
         yield world, server
-        world.client.close()
+        world.client.__exit__(None, None, None)
     finally:
         engine.dispose()
         server.stop()
