@@ -36,6 +36,8 @@ class RoundTripCounter:
         self.connects = 0
         self.statements: list[str] = []
         """The text of each statement, in order (to assert what was asked, not only how often)."""
+        self.backends: list[int] = []
+        """The server process of each async statement, in order: which connection sent it."""
 
     @property
     def total(self) -> int:
@@ -45,6 +47,7 @@ class RoundTripCounter:
         self.kinds.clear()
         self.connects = 0
         self.statements.clear()
+        self.backends.clear()
 
     # --- listeners -----------------------------------------------------------------------------
 
@@ -137,6 +140,7 @@ class CountingAsyncConnection(AsyncConnection[Any]):
             _record("statement")
             for counter in _ACTIVE:
                 counter.statements.append(str(query))
+                counter.backends.append(self.info.backend_pid)
         return await super().execute(query, *args, **kwargs)
 
     def _exec_command(self, command: Any, *args: Any, **kwargs: Any) -> Any:

@@ -11,10 +11,14 @@ sends no BEGIN/COMMIT, and no checkout pings. The world's app runs on
 from __future__ import annotations
 
 import asyncio
+import inspect
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from authz import Authorizer
 from querier.aio import conninfo
@@ -25,6 +29,7 @@ from querier.roundtrips import (
     count_round_trips,
 )
 from server.auth import AuthenticationError, authenticate
+from server.routes import ROUTERS
 from server.tokens import parse_token
 from tests.server.conftest import World
 
@@ -108,6 +113,39 @@ def test_post_chat_round_trips(world: World) -> None:
     # auth 1 + the default model config 1 + the insert 1: no transaction needed (target ≤ 4)
     assert dict(trips.kinds) == {"statement": 3}
     assert trips.total <= 4
+
+
+def test_authentication_and_the_handler_share_one_connection(world: World) -> None:
+    created = world.call("chatter", "POST", "/api/v2/chats", json={"title": "rt"}).json()
+    for _ in range(3):  # whatever connection the pool lends, the request keeps it throughout
+        trips = counted(world, "GET", f"/api/v2/chats/{created['id']}")
+        assert len(trips.backends) == 2
+        assert len(set(trips.backends)) == 1, trips.backends
+
+
+def test_every_api_endpoint_and_dependency_runs_on_the_event_loop() -> None:
+    """A sync endpoint or dependency would hop to the thread pool (and could not await the
+    async querier): every `/api/` route is `async def`, dependencies included."""
+    routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    assert len(routes) > 20
+
+    def calls(dependant: Dependant) -> Iterator[Any]:
+        if dependant.call is not None:
+            yield dependant.call
+        for sub in dependant.dependencies:
+            yield from calls(sub)
+
+    sync = [
+        f"{route.path}: {getattr(call, '__qualname__', call)}"
+        for route in routes
+        for call in calls(route.dependant)
+        if not (
+            inspect.iscoroutinefunction(call)
+            or inspect.isasyncgenfunction(call)
+            or inspect.iscoroutinefunction(type(call).__call__)  # a security scheme object
+        )
+    ]
+    assert sync == []
 
 
 def test_a_multi_statement_write_is_one_transaction(world: World) -> None:
