@@ -8,6 +8,10 @@ which no statement ran), and the pool's pre-ping `SELECT 1` on checkout. `RoundT
 counts each of them where it happens, reading psycopg's own transaction status, so the figure is
 what crosses the wire — deterministic, unlike a time, and so fit for a test's assertion.
 Connecting is counted apart (`connects`): it is several messages, and a warm pool does none.
+
+The async request path runs on psycopg directly, where no SQLAlchemy event sees anything:
+`CountingAsyncConnection` (the connection class of the test app's pool) reports each statement
+and each BEGIN/COMMIT/ROLLBACK psycopg sends to the counters of `count_async_round_trips()`.
 """
 
 from __future__ import annotations
