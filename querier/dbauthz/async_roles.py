@@ -15,6 +15,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from authz import Action, resources
+from authz.custom_roles import check_custom_role_name
 from authz.escalation import authorize_role_change
 from querier.dbauthz.async_base import AsyncAuthzBase
 from querier.dbauthz.context import current_actor
@@ -80,6 +81,7 @@ class AsyncCustomRoleMethods(AsyncAuthzBase):
     ) -> CustomRoleRow:
         """Decided on the stored definition (locked) and the new one; the version is bumped."""
         actor = current_actor()
+        check_custom_role_name(name)  # a built-in name is 400, not "no such custom role"
         self._read_roles(organization_id)
         stored = await self._inner.get_custom_role_for_update(
             organization_id=organization_id, name=name

@@ -17,6 +17,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from authz import Action, resources
+from authz.custom_roles import check_custom_role_name
 from authz.escalation import authorize_role_change
 from querier.dbauthz.context import current_actor
 from querier.dbauthz.decide import custom_role_from_row, new_custom_role, permission_texts
@@ -76,6 +77,7 @@ class CustomRoleMethods(AuthzBase):
     ) -> CustomRoleRow:
         """Decided on the stored definition (locked) and the new one; the version is bumped."""
         actor = current_actor()
+        check_custom_role_name(name)  # a built-in name is 400, not "no such custom role"
         self._read_roles(organization_id)
         stored = self._inner.get_custom_role_for_update(organization_id=organization_id, name=name)
         previous = custom_role_from_row(stored)
