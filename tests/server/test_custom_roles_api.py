@@ -3,6 +3,8 @@ escalation attempt refused with its documented status (the status recorder check
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -10,7 +12,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from authz import Authorizer
 from querier.generated.sql import SqlQuerier
+from querier.roundtrips import count_round_trips
+from server.auth import authenticate_with
 from server.tokens import mint_token
 from tests import factories as f
 from tests.conftest import NewDatabase
@@ -158,4 +163,88 @@ def test_update_bumps_the_version_and_takes_effect_on_the_next_request(world: Wo
         world.call("org_admin", "PUT", roles_url(world.org_a), json=role_body("nope")).status_code
         == 404
     )
+    assert set_roles(world, "org_admin", world.org_a, "member").status_code == 200
+
+
+def test_a_custom_role_costs_no_extra_round_trip(world: World) -> None:
+    """The definitions come with the subject query: a request by a subject holding a custom
+    role sends exactly the statements a request by one holding only built-in roles does."""
+    in_a = world.run(lambda q: f.chat(q, world.user("chatter"), world.org_a))
+    assert create(world, "org_admin", world.org_a, "rt-reader", "chat:read").status_code == 201
+    assert set_roles(world, "org_admin", world.org_a, "member", "rt-reader").status_code == 200
+
+    def trips(actor: str) -> dict[str, int]:
+        url = f"/api/v2/chats/{in_a.id}"
+        assert world.call(actor, "GET", url).status_code == 200  # warm (last_used, pool)
+        with count_round_trips(world.engine) as counter:
+            assert world.call(actor, "GET", url).status_code == 200
+        return dict(counter.kinds)
+
+    assert trips("member") == trips("chatter")
+    header = world.headers("member")["Authorization"]
+    with count_round_trips(world.engine) as auth:
+        subject = authenticate_with(world.engine, Authorizer(), header)
+    assert dict(auth.kinds) == {"statement": 1}
+    assert [(d.name, d.version) for d in subject.custom_roles] == [("rt-reader", 1)]
+    assert set_roles(world, "org_admin", world.org_a, "member").status_code == 200
+
+
+CHILD = """
+import sys
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from server.app import create_app
+from server.settings import Settings
+
+client = TestClient(create_app(sa.create_engine(sys.argv[1]), Settings()))
+print("ready", flush=True)
+for line in sys.stdin:
+    method, path, token = line.split()
+    response = client.request(
+        method, path, headers={"Authorization": "Bearer " + token}, json={"title": "t"}
+    )
+    print(response.status_code, flush=True)
+"""
+
+
+def test_a_change_through_one_process_is_in_force_in_another_on_its_next_request(
+    world: World,
+) -> None:
+    """Two server processes on one database: this one changes the role, the other (a separate
+    Python process with its own engine, authorizer and compiled-table cache) decides with the
+    new definition on its very next request — nothing to invalidate, nothing to notify."""
+    in_a = world.run(lambda q: f.chat(q, world.user("chatter"), world.org_a))
+    assert create(world, "org_admin", world.org_a, "fresh", "chat:read").status_code == 201
+    assert set_roles(world, "org_admin", world.org_a, "member", "fresh").status_code == 200
+    url = world.engine.url.render_as_string(hide_password=False)
+    token = world.tokens["member"]
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+
+    def other_process(method: str, path: str) -> int:
+        child.stdin.write(f"{method} {path} {token}\n")  # type: ignore[union-attr]
+        child.stdin.flush()  # type: ignore[union-attr]
+        return int(child.stdout.readline())  # type: ignore[union-attr]
+
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        chat = f"/api/v2/chats/{in_a.id}"
+        assert other_process("GET", chat) == 200
+        assert other_process("PATCH", chat) == 403  # compiled and cached there for version 1
+        body = role_body("fresh", "chat:read", "chat:update")
+        assert world.call("org_admin", "PUT", roles_url(world.org_a), json=body).status_code == 200
+        assert other_process("PATCH", chat) == 200  # version 2, on its next request
+        body = role_body("fresh")
+        assert world.call("org_admin", "PUT", roles_url(world.org_a), json=body).status_code == 200
+        assert other_process("GET", chat) == 404  # and taken away as promptly
+    finally:
+        child.stdin.close()
+        child.wait(timeout=60)
+        child.stdout.close()
     assert set_roles(world, "org_admin", world.org_a, "member").status_code == 200
