@@ -97,6 +97,17 @@ CREATE TABLE public.chats (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.custom_roles (
+    organization_id uuid NOT NULL,
+    name text NOT NULL,
+    display_name text DEFAULT ''::text NOT NULL,
+    org_permissions text[] DEFAULT '{}'::text[] NOT NULL,
+    member_permissions text[] DEFAULT '{}'::text[] NOT NULL,
+    version bigint DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE public.demo_seeds (
     id boolean DEFAULT true NOT NULL,
     seeded_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -147,6 +158,9 @@ ALTER TABLE ONLY public.chat_model_configs
 
 ALTER TABLE ONLY public.chats
     ADD CONSTRAINT chats_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.custom_roles
+    ADD CONSTRAINT custom_roles_pkey PRIMARY KEY (organization_id, name);
 
 ALTER TABLE ONLY public.demo_seeds
     ADD CONSTRAINT demo_seeds_pkey PRIMARY KEY (id);
@@ -213,6 +227,9 @@ ALTER TABLE ONLY public.chats
 
 ALTER TABLE ONLY public.chats
     ADD CONSTRAINT chats_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.custom_roles
+    ADD CONSTRAINT custom_roles_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES public.organizations(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.organization_members
     ADD CONSTRAINT organization_members_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES public.organizations(id) ON DELETE CASCADE;

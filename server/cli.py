@@ -79,7 +79,11 @@ users_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=PLAIN_HELP,
 )
-roles_app = typer.Typer(help="Built-in roles.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
+roles_app = typer.Typer(
+    help="Built-in and custom organization roles.",
+    no_args_is_help=True,
+    rich_markup_mode=PLAIN_HELP,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(roles_app, name="roles")
@@ -490,4 +494,4 @@ def main() -> None:
 
 # Last: these modules add their command groups to `app` and `users_app` defined above.
 db_app.command("url")(db_url)  # defined in server/cli_db_url.py
-from server import cli_inspect, cli_lifecycle  # noqa: E402, F401
+from server import cli_inspect, cli_lifecycle, cli_roles  # noqa: E402, F401

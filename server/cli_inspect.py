@@ -32,8 +32,14 @@ IMPLIED_NOTES = {
 
 
 @roles_app.command("list")
-def roles_list() -> None:
-    """The built-in roles, site and organization level (implied ones marked)."""
+def roles_list(
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="Also list this organization's custom roles (id or name)."),
+    ] = None,
+) -> None:
+    """The built-in roles, site and organization level (implied ones marked); with --org, also
+    that organization's custom roles and their permissions."""
     rows = []
     for level, names in (
         ("site", (*roles.site_builtin_role_names(), roles.MEMBER)),
@@ -49,6 +55,13 @@ def roles_list() -> None:
             elif name == roles.CHAT_ACCESS:
                 note = "the API lists it with --experiments agents or --dev"
             rows.append((level, name, display, note))
+    if org is not None:
+        from server.cli_lifecycle import resolve_org
+        from server.cli_roles import custom_rows
+
+        with system_querier() as q:
+            organization = resolve_org(q, org)
+            rows += custom_rows(q.get_custom_roles_by_organization(organization_id=organization.id))
     typer.echo(table(("LEVEL", "ROLE", "DISPLAY NAME", "NOTE"), rows))
 
 

@@ -45,7 +45,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from authz import InvalidRoleError, NotAuthorizedError
+from authz import InvalidRoleError, NotAuthorizedError, RoleEscalationError
 from querier.dbauthz import RoleAssignmentError
 from querier.errors import ConstraintViolationError, NotFoundError, UniqueViolationError
 from server.auth import AuthenticationError
@@ -97,8 +97,12 @@ def error_response(
 
 
 def forbidden_detail(exc: NotAuthorizedError) -> str:
-    """A role-assignment denial names the role; every other denial stays vague."""
-    return str(exc) if isinstance(exc, RoleAssignmentError) else FORBIDDEN_DETAIL
+    """A role-assignment denial names the role, an escalation refusal the permission the caller
+    lacks (its own rights and the role it submitted: nothing about other data); every other
+    denial stays vague."""
+    if isinstance(exc, RoleAssignmentError | RoleEscalationError):
+        return str(exc)
+    return FORBIDDEN_DETAIL
 
 
 async def on_authentication_error(request: Request, exc: Exception) -> JSONResponse:

@@ -24,11 +24,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from querier.dbauthz.sync_chats import ChatMethods
+from querier.dbauthz.sync_roles import CustomRoleMethods
 from querier.dbauthz.sync_users import UserMethods
 from querier.generated.protocol import Querier
 
 
-class AuthzQuerier(UserMethods, ChatMethods):
+class AuthzQuerier(UserMethods, ChatMethods, CustomRoleMethods):
     """Wraps the generated querier; never wraps twice (wrapping a wrapper wraps its inner one)."""
 
     __slots__ = ()

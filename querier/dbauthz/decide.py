@@ -25,7 +25,7 @@ sync face (`querier/gen/unasync.py`), so the two faces cannot drift.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -39,12 +39,15 @@ from authz import (
     InvalidRoleError,
     NotAuthorizedError,
     Object,
+    Permission,
     PreparedProtocol,
     RoleIdentifier,
     Subject,
     resources,
     roles,
 )
+from authz.custom_roles import CustomRole
+from authz.escalation import check_may_grant_role
 
 log = logging.getLogger("dbauthz")
 
@@ -206,6 +209,7 @@ class Decider:
         old: Sequence[str],
         new: Sequence[str],
         organization_id: UUID | None,
+        custom: Mapping[str, CustomRole] | None = None,
     ) -> tuple[tuple[str, ...], bool]:
         """Check every changed role twice; return the names to store and whether any changed.
 
@@ -213,8 +217,14 @@ class Decider:
         `assign_role`, or on `assign_org_role` in the org) and the assignment table
         (`roles.can_assign_role`) must both pass. Unchanged roles are not checked, so an actor
         may edit a user who holds roles it could not grant itself.
+
+        `custom`: the org's custom role definitions by name (fetched by the caller when a name
+        is not built in, see `custom_names`). Assigning one also passes the escalation guard
+        (`check_may_grant_role`: a `RoleEscalationError` naming the first lacking permission);
+        unassigning needs only the permission — a deleted role's stored name can be removed.
         """
-        new_ids = [requested_role(name, organization_id) for name in new]
+        custom = custom or {}
+        new_ids = [requested_role(name, organization_id, custom) for name in new]
         old_ids = [r for r in (stored_role(name, organization_id) for name in old) if r]
         added, removed = roles.change_role_set(old_ids, new_ids)
         target = (
@@ -232,6 +242,9 @@ class Decider:
                 # may clean it up. Every built-in role must also be in the assignment table.
                 if is_builtin(role_id.name) and not roles.can_assign_role(actor, role_id):
                     raise RoleAssignmentError(actor, action, role_id)
+                definition = custom.get(role_id.name)
+                if action is Action.ASSIGN and definition is not None:
+                    check_may_grant_role(actor, definition, self.authorizer)
         implied = roles.MEMBER if organization_id is None else roles.ORG_MEMBER
         stored = tuple(dict.fromkeys(r.name for r in new_ids if r.name != implied))
         return stored, bool(added or removed)
@@ -262,11 +275,69 @@ def is_builtin(name: str) -> bool:
     )
 
 
-def requested_role(name: str, organization_id: UUID | None) -> RoleIdentifier:
+def new_custom_role(
+    organization_id: UUID,
+    name: str,
+    display_name: str,
+    org_permissions: Sequence[str],
+    member_permissions: Sequence[str],
+) -> CustomRole:
+    """A definition as a caller submits it (version 0: storage assigns the real one);
+    `InvalidRoleError` for a bad or built-in name, a negation, or an unknown pair."""
+    return CustomRole(organization_id, name, display_name, org_permissions, member_permissions)
+
+
+def permission_texts(perms: Sequence[Permission]) -> tuple[str, ...]:
+    """How permissions are stored and shown: `type:action` (what `parse_permission` reads)."""
+    return tuple(f"{p.resource_type}:{p.action.value}" for p in perms)
+
+
+def custom_role_from_row(row: _CustomRoleRow) -> CustomRole:
+    """The engine's definition of a stored row (stored rows were validated when written)."""
+    return CustomRole(
+        row.organization_id,
+        row.name,
+        row.display_name,
+        org=row.org_permissions,
+        member=row.member_permissions,
+        version=row.version,
+    )
+
+
+class _CustomRoleRow(Protocol):
+    @property
+    def organization_id(self) -> UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def org_permissions(self) -> Sequence[str]: ...
+    @property
+    def member_permissions(self) -> Sequence[str]: ...
+    @property
+    def version(self) -> int: ...
+
+
+def custom_names(names: Sequence[str], organization_id: UUID | None) -> list[str]:
+    """The names in an org role list that no built-in role has: custom roles (or unknown)."""
+    if organization_id is None:
+        return []
+    return [
+        n
+        for n in names
+        if isinstance(n, str) and not roles.is_org_role_name(n) and n != roles.ORG_MEMBER
+    ]
+
+
+def requested_role(
+    name: str, organization_id: UUID | None, custom: Mapping[str, CustomRole] | None = None
+) -> RoleIdentifier:
     """A role name a caller asks for, at the level of the call; anything else is an error.
 
     Lists hold plain names (the org comes from the call). An org role in a site list, a site
-    role in an org list, and names no built-in role has are `InvalidRoleError`s.
+    role in an org list, and names neither a built-in role nor (in an org list) one of the
+    org's custom roles (`custom`, by name) has are `InvalidRoleError`s.
     """
     if not isinstance(name, str) or ":" in name:
         raise InvalidRoleError(f"role {name!r}: give the plain role name")
@@ -276,6 +347,8 @@ def requested_role(name: str, organization_id: UUID | None) -> RoleIdentifier:
         if name not in roles.site_builtin_role_names() and name != roles.MEMBER:
             raise InvalidRoleError(f"unknown site role {name!r}")
         return RoleIdentifier(name)
+    if custom and name in custom:
+        return RoleIdentifier(name, organization_id)
     if not roles.is_org_role_name(name) and name != roles.ORG_MEMBER:
         kind = "a site role" if is_builtin(name) else "not a known organization role"
         raise InvalidRoleError(f"{name!r} is {kind}; it cannot be an organization role")

@@ -4,6 +4,8 @@
   can act (`owner` in `users.rbac_roles`, status not `suspended` — a `dormant` user's tokens
   still work, so it still counts). The check runs on rows locked by
   `GetUserAndOwnersForUpdate`, so two owners demoting each other concurrently still leave one.
+* **A role in use stays.** A custom role that any member holds cannot be deleted
+  (`CustomRoleInUseError`, with the count); the delete counts holders in its own statement.
 * **Usage is a fact, not input.** Token counts and cost on a message are recorded by the system
   that ran the model — the `chatd` actor — and by nobody else, owners included.
 * **References are read like rows.** A row referenced by a write (the user and organization of
@@ -32,6 +34,17 @@ class LastOwnerError(QuerierError):
             "first"
         )
         self.user_id = user.id
+
+
+class CustomRoleInUseError(QuerierError):
+    """Deleting a role that members still hold (the API answers 409 with the count)."""
+
+    def __init__(self, name: str, members: int) -> None:
+        noun = "member holds" if members == 1 else "members hold"
+        super().__init__(
+            f"role {name!r} is in use: {members} {noun} it; unassign it from them first"
+        )
+        self.members = members
 
 
 def can_act_as_owner(user: User) -> bool:

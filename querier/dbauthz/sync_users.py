@@ -8,16 +8,19 @@ Every method takes the actor first, so without one nothing runs (`NoActorError`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import ColumnElement
 
-from authz import Action, resources
+from authz import Action, CustomRole, resources
 from querier.dbauthz.context import current_actor
 from querier.dbauthz.decide import (
     ORGANIZATION_COLUMNS,
     USER_COLUMNS,
+    custom_names,
+    custom_role_from_row,
     member_object,
     organization_object,
 )
@@ -213,7 +216,8 @@ class UserMethods(AuthzBase):
         """
         actor = current_actor()
         self._decide.check(actor, Action.CREATE, member_object(organization_id))
-        stored, _ = self._decide.role_changes(actor, (), roles, organization_id)
+        custom = self._custom_roles(roles, organization_id)
+        stored, _ = self._decide.role_changes(actor, (), roles, organization_id, custom)
         with references_hidden("InsertOrganizationMember"):
             self._decide.check(actor, Action.READ, resources.user_object(user_id))
             self._decide.check(actor, Action.READ, organization_object(organization_id))
@@ -235,8 +239,9 @@ class UserMethods(AuthzBase):
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID
     ) -> OrganizationMember:
         member = self._locked_member(Action.UPDATE, organization_id, user_id)
+        custom = self._custom_roles(granted_roles, organization_id)
         stored, _ = self._decide.role_changes(
-            current_actor(), member.roles, granted_roles, organization_id
+            current_actor(), member.roles, granted_roles, organization_id, custom
         )
         if stored == member.roles:
             return member
@@ -260,6 +265,18 @@ class UserMethods(AuthzBase):
         return self._inner.delete_organization_member(
             organization_id=organization_id, user_id=user_id
         )
+
+    def _custom_roles(self, names: Sequence[str], organization_id: UUID) -> dict[str, CustomRole]:
+        """The definitions of the custom roles named in `names`, by name, share-locked (a
+        concurrent delete then counts this assignment); read only when `names` holds a name no
+        built-in role has, so built-in role changes cost no extra statement."""
+        wanted = custom_names(names, organization_id)
+        if not wanted:
+            return {}
+        rows = self._inner.get_custom_roles_for_assignment(
+            organization_id=organization_id, names=tuple(wanted)
+        )
+        return {row.name: custom_role_from_row(row) for row in rows}
 
     def _locked_member(
         self, action: Action, organization_id: UUID, user_id: UUID

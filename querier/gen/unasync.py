@@ -28,6 +28,7 @@ FILES: dict[str, str] = {
     "async_base.py": "sync_base.py",
     "async_users.py": "sync_users.py",
     "async_chats.py": "sync_chats.py",
+    "async_roles.py": "sync_roles.py",
     "async_authz_querier.py": "authz_querier.py",
 }
 """Async source -> generated sync twin, both in `querier/dbauthz/`."""
@@ -39,9 +40,11 @@ NAMES: dict[str, str] = {
     "AsyncAuthzBase": "AuthzBase",
     "AsyncUserMethods": "UserMethods",
     "AsyncChatMethods": "ChatMethods",
+    "AsyncCustomRoleMethods": "CustomRoleMethods",
     "async_base": "sync_base",
     "async_users": "sync_users",
     "async_chats": "sync_chats",
+    "async_roles": "sync_roles",
     "async_authz_querier": "authz_querier",
     "AsyncIterator": "Iterator",
     "asynccontextmanager": "contextmanager",

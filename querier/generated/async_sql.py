@@ -25,6 +25,8 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    CustomRole,
+    DeleteCustomRoleIfUnusedRow,
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
@@ -89,6 +91,22 @@ class AsyncSqlQuerier:
         sql, params = s.DELETE_CHAT_MODEL_CONFIG, dict[str, Any]({"id": id})
         return (await execute_async(self._conn, sql, params, "DeleteChatModelConfig")).rowcount
 
+    async def delete_custom_role_if_unused(
+        self, *, organization_id: UUID, name: str
+    ) -> DeleteCustomRoleIfUnusedRow:
+        """`DeleteCustomRoleIfUnused` (:one).
+        Deletes the role only if no member of the organization holds it, in one statement; `members`
+        is how many hold it (the caller reports a refusal with it), `deleted` 1 or 0.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            s.DELETE_CUSTOM_ROLE_IF_UNUSED,
+            dict[str, Any]({"organization_id": organization_id, "name": name}),
+        )
+        cur = await execute_async(self._conn, sql, params, "DeleteCustomRoleIfUnused")
+        return s._delete_custom_role_if_unused_row(
+            row_or_not_found(await cur.fetchone(), "DeleteCustomRoleIfUnused")
+        )
+
     async def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """`DeleteOrganizationMember` (:execrows).
         Returns the number of rows affected (0 when none match).
@@ -119,8 +137,10 @@ class AsyncSqlQuerier:
         Authenticating a request in one round trip: the key (hash to verify, expiry, last use), its
         user's status and site roles, and every membership as 'role:org' plus the implied
         'organization-member:org' — the subject columns of GetAuthorizationUserRoles under the same
-        names, so one function builds the subject from either. More facts about the subject (its
-        group ids, the versions of its custom roles) become further columns of this one row, each a
+        names, so one function builds the subject from either. `custom_roles` holds the definitions
+        (with their versions) of the custom roles the user holds, as JSON: a changed definition is in
+        force on the next request in every process, with no cache to invalidate and no extra query.
+        More facts about the subject (its group ids) become further columns of this one row, each a
         correlated array or JSON aggregate, never another query.
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = s.GET_AUTHORIZATION_BY_API_KEY, dict[str, Any]({"id": id})
@@ -132,7 +152,8 @@ class AsyncSqlQuerier:
     async def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
-        membership as 'role:org' plus the implied 'organization-member:org'.
+        membership as 'role:org' plus the implied 'organization-member:org', and the definitions of
+        the custom roles held (JSON; see GetAuthorizationByAPIKey).
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = s.GET_AUTHORIZATION_USER_ROLES, dict[str, Any]({"user_id": user_id})
         cur = await execute_async(self._conn, sql, params, "GetAuthorizationUserRoles")
@@ -294,6 +315,52 @@ class AsyncSqlQuerier:
         )
         cur = await execute_async(self._conn, sql, params, "GetChats")
         return [s._chat(r) for r in await cur.fetchall()]
+
+    async def get_custom_role(self, *, organization_id: UUID, name: str) -> CustomRole:
+        """`GetCustomRole` (:one).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            s.GET_CUSTOM_ROLE,
+            dict[str, Any]({"organization_id": organization_id, "name": name}),
+        )
+        cur = await execute_async(self._conn, sql, params, "GetCustomRole")
+        return s._custom_role(row_or_not_found(await cur.fetchone(), "GetCustomRole"))
+
+    async def get_custom_role_for_update(self, *, organization_id: UUID, name: str) -> CustomRole:
+        """`GetCustomRoleForUpdate` (:one).
+        Locks the definition until the transaction ends (update and delete decide on it).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            s.GET_CUSTOM_ROLE_FOR_UPDATE,
+            dict[str, Any]({"organization_id": organization_id, "name": name}),
+        )
+        cur = await execute_async(self._conn, sql, params, "GetCustomRoleForUpdate")
+        return s._custom_role(row_or_not_found(await cur.fetchone(), "GetCustomRoleForUpdate"))
+
+    async def get_custom_roles_by_organization(self, *, organization_id: UUID) -> list[CustomRole]:
+        """`GetCustomRolesByOrganization` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = (
+            s.GET_CUSTOM_ROLES_BY_ORGANIZATION,
+            dict[str, Any]({"organization_id": organization_id}),
+        )
+        cur = await execute_async(self._conn, sql, params, "GetCustomRolesByOrganization")
+        return [s._custom_role(r) for r in await cur.fetchall()]
+
+    async def get_custom_roles_for_assignment(
+        self, *, organization_id: UUID, names: tuple[str, ...]
+    ) -> list[CustomRole]:
+        """`GetCustomRolesForAssignment` (:many).
+        The named roles of the organization, share-locked until the transaction ends: a delete (which
+        locks the role FOR UPDATE, then counts its holders) waits for the assignment to commit and
+        then counts it, or wins and the assignment finds no such role.
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = (
+            s.GET_CUSTOM_ROLES_FOR_ASSIGNMENT,
+            dict[str, Any]({"organization_id": organization_id, "names": list(names)}),
+        )
+        cur = await execute_async(self._conn, sql, params, "GetCustomRolesForAssignment")
+        return [s._custom_role(r) for r in await cur.fetchall()]
 
     async def get_data_presence(self) -> GetDataPresenceRow:
         """`GetDataPresence` (:one).
@@ -607,6 +674,33 @@ class AsyncSqlQuerier:
         cur = await execute_async(self._conn, sql, params, "InsertChatModelConfig")
         return s._chat_model_config(row_or_not_found(await cur.fetchone(), "InsertChatModelConfig"))
 
+    async def insert_custom_role(
+        self,
+        *,
+        organization_id: UUID,
+        name: str,
+        display_name: str,
+        org_permissions: tuple[str, ...],
+        member_permissions: tuple[str, ...],
+    ) -> CustomRole:
+        """`InsertCustomRole` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            s.INSERT_CUSTOM_ROLE,
+            dict[str, Any](
+                {
+                    "organization_id": organization_id,
+                    "name": name,
+                    "display_name": display_name,
+                    "org_permissions": list(org_permissions),
+                    "member_permissions": list(member_permissions),
+                }
+            ),
+        )
+        cur = await execute_async(self._conn, sql, params, "InsertCustomRole")
+        return s._custom_role(row_or_not_found(await cur.fetchone(), "InsertCustomRole"))
+
     async def insert_demo_seed(self) -> DemoSeed:
         """`InsertDemoSeed` (:one).
         Idempotent: a second seed keeps the first one's time.
@@ -746,6 +840,34 @@ class AsyncSqlQuerier:
         sql, params = s.UPDATE_CHAT_TITLE, dict[str, Any]({"title": title, "id": id})
         cur = await execute_async(self._conn, sql, params, "UpdateChatTitle")
         return s._chat(row_or_not_found(await cur.fetchone(), "UpdateChatTitle"))
+
+    async def update_custom_role(
+        self,
+        *,
+        display_name: str,
+        org_permissions: tuple[str, ...],
+        member_permissions: tuple[str, ...],
+        organization_id: UUID,
+        name: str,
+    ) -> CustomRole:
+        """`UpdateCustomRole` (:one).
+        Every update bumps the version: it is part of the compiled-table cache key.
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            s.UPDATE_CUSTOM_ROLE,
+            dict[str, Any](
+                {
+                    "display_name": display_name,
+                    "org_permissions": list(org_permissions),
+                    "member_permissions": list(member_permissions),
+                    "organization_id": organization_id,
+                    "name": name,
+                }
+            ),
+        )
+        cur = await execute_async(self._conn, sql, params, "UpdateCustomRole")
+        return s._custom_role(row_or_not_found(await cur.fetchone(), "UpdateCustomRole"))
 
     async def update_member_roles(
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID

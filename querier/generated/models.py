@@ -23,6 +23,8 @@ __all__ = [
     "ChatMessageRole",
     "ChatModelConfig",
     "ChatStatus",
+    "CustomRole",
+    "DeleteCustomRoleIfUnusedRow",
     "DemoSeed",
     "GetAuthorizationByAPIKeyRow",
     "GetAuthorizationUserRolesRow",
@@ -163,6 +165,20 @@ class Chat:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomRole:
+    """A row of `custom_roles`."""
+
+    organization_id: UUID
+    name: str
+    display_name: str
+    org_permissions: tuple[str, ...]
+    member_permissions: tuple[str, ...]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DemoSeed:
     """A row of `demo_seeds`."""
 
@@ -217,6 +233,14 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class DeleteCustomRoleIfUnusedRow:
+    """A row of DeleteCustomRoleIfUnused."""
+
+    members: int
+    deleted: int
+
+
+@dataclass(frozen=True, slots=True)
 class GetAuthorizationByAPIKeyRow:
     """A row of GetAuthorizationByAPIKey."""
 
@@ -229,6 +253,7 @@ class GetAuthorizationByAPIKeyRow:
     status: UserStatus
     rbac_roles: tuple[str, ...]
     org_roles: tuple[str, ...]
+    custom_roles: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +265,7 @@ class GetAuthorizationUserRolesRow:
     status: UserStatus
     rbac_roles: tuple[str, ...]
     org_roles: tuple[str, ...]
+    custom_roles: str
 
 
 @dataclass(frozen=True, slots=True)

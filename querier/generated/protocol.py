@@ -21,6 +21,8 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    CustomRole,
+    DeleteCustomRoleIfUnusedRow,
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
@@ -41,6 +43,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "delete_api_key",
     "delete_chat",
     "delete_chat_model_config",
+    "delete_custom_role_if_unused",
     "delete_organization_member",
     "get_api_key_by_id",
     "get_api_keys_by_user_id",
@@ -57,6 +60,10 @@ QUERY_METHODS: tuple[str, ...] = (
     "get_chat_model_config",
     "get_chat_model_configs",
     "get_chats",
+    "get_custom_role",
+    "get_custom_role_for_update",
+    "get_custom_roles_by_organization",
+    "get_custom_roles_for_assignment",
     "get_data_presence",
     "get_default_chat_model_config",
     "get_default_organization",
@@ -77,6 +84,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "insert_chat_file",
     "insert_chat_message",
     "insert_chat_model_config",
+    "insert_custom_role",
     "insert_demo_seed",
     "insert_organization",
     "insert_organization_member",
@@ -88,6 +96,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "update_chat_model_config",
     "update_chat_status",
     "update_chat_title",
+    "update_custom_role",
     "update_member_roles",
     "update_user_roles",
     "update_user_status",
@@ -138,6 +147,15 @@ class Querier(Protocol):
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
+    def delete_custom_role_if_unused(
+        self, *, organization_id: UUID, name: str
+    ) -> DeleteCustomRoleIfUnusedRow:
+        """`DeleteCustomRoleIfUnused` (:one).
+        Deletes the role only if no member of the organization holds it, in one statement; `members`
+        is how many hold it (the caller reports a refusal with it), `deleted` 1 or 0.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """`DeleteOrganizationMember` (:execrows).
         Returns the number of rows affected (0 when none match).
@@ -160,8 +178,10 @@ class Querier(Protocol):
         Authenticating a request in one round trip: the key (hash to verify, expiry, last use), its
         user's status and site roles, and every membership as 'role:org' plus the implied
         'organization-member:org' — the subject columns of GetAuthorizationUserRoles under the same
-        names, so one function builds the subject from either. More facts about the subject (its
-        group ids, the versions of its custom roles) become further columns of this one row, each a
+        names, so one function builds the subject from either. `custom_roles` holds the definitions
+        (with their versions) of the custom roles the user holds, as JSON: a changed definition is in
+        force on the next request in every process, with no cache to invalidate and no extra query.
+        More facts about the subject (its group ids) become further columns of this one row, each a
         correlated array or JSON aggregate, never another query.
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
@@ -169,7 +189,8 @@ class Querier(Protocol):
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
-        membership as 'role:org' plus the implied 'organization-member:org'.
+        membership as 'role:org' plus the implied 'organization-member:org', and the definitions of
+        the custom roles held (JSON; see GetAuthorizationByAPIKey).
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
@@ -272,6 +293,32 @@ class Querier(Protocol):
         previous page. The authorization filter goes inside the WHERE clause, so pages stay full.
         Returns the rows in the query's order (`[]` when none match).
         Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
+        ...
+
+    def get_custom_role(self, *, organization_id: UUID, name: str) -> CustomRole:
+        """`GetCustomRole` (:one).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_custom_role_for_update(self, *, organization_id: UUID, name: str) -> CustomRole:
+        """`GetCustomRoleForUpdate` (:one).
+        Locks the definition until the transaction ends (update and delete decide on it).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_custom_roles_by_organization(self, *, organization_id: UUID) -> list[CustomRole]:
+        """`GetCustomRolesByOrganization` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
+    def get_custom_roles_for_assignment(
+        self, *, organization_id: UUID, names: tuple[str, ...]
+    ) -> list[CustomRole]:
+        """`GetCustomRolesForAssignment` (:many).
+        The named roles of the organization, share-locked until the transaction ends: a delete (which
+        locks the role FOR UPDATE, then counts its holders) waits for the assignment to commit and
+        then counts it, or wins and the assignment finds no such role.
+        Returns the rows in the query's order (`[]` when none match)."""
         ...
 
     def get_data_presence(self) -> GetDataPresenceRow:
@@ -453,6 +500,20 @@ class Querier(Protocol):
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
+    def insert_custom_role(
+        self,
+        *,
+        organization_id: UUID,
+        name: str,
+        display_name: str,
+        org_permissions: tuple[str, ...],
+        member_permissions: tuple[str, ...],
+    ) -> CustomRole:
+        """`InsertCustomRole` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
     def insert_demo_seed(self) -> DemoSeed:
         """`InsertDemoSeed` (:one).
         Idempotent: a second seed keeps the first one's time.
@@ -533,6 +594,21 @@ class Querier(Protocol):
 
     def update_chat_title(self, *, title: str, id: UUID) -> Chat:
         """`UpdateChatTitle` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    def update_custom_role(
+        self,
+        *,
+        display_name: str,
+        org_permissions: tuple[str, ...],
+        member_permissions: tuple[str, ...],
+        organization_id: UUID,
+        name: str,
+    ) -> CustomRole:
+        """`UpdateCustomRole` (:one).
+        Every update bumps the version: it is part of the compiled-table cache key.
         Returns the row; raises `NotFoundError` when no row matches.
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...

@@ -24,6 +24,8 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    CustomRole,
+    DeleteCustomRoleIfUnusedRow,
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
@@ -44,11 +46,12 @@ ARCHIVE_CHAT = "UPDATE chats SET archived = true, updated_at = now() WHERE id = 
 DELETE_API_KEY = "DELETE FROM api_keys WHERE id = %(id)s"
 DELETE_CHAT = "DELETE FROM chats WHERE id = %(id)s"
 DELETE_CHAT_MODEL_CONFIG = "DELETE FROM chat_model_configs WHERE id = %(id)s"
+DELETE_CUSTOM_ROLE_IF_UNUSED = "WITH held AS (\n    SELECT count(*)::bigint AS members FROM organization_members\n    WHERE organization_id = %(organization_id)s::uuid AND roles @> ARRAY[%(name)s::text]\n), gone AS (\n    DELETE FROM custom_roles\n    WHERE organization_id = %(organization_id)s::uuid AND name = %(name)s::text\n      AND (SELECT members FROM held) = 0\n    RETURNING 1\n)\nSELECT (SELECT members FROM held)::bigint AS members,\n       (SELECT count(*) FROM gone)::bigint AS deleted"
 DELETE_ORGANIZATION_MEMBER = "DELETE FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
 GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE id = %(id)s"
 GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id"
-GET_AUTHORIZATION_BY_API_KEY = "SELECT\n    k.id AS key_id,\n    k.hashed_secret,\n    k.expires_at,\n    k.last_used,\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles\nFROM api_keys k\nJOIN users u ON u.id = k.user_id\nWHERE k.id = %(id)s"
-GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles\nFROM users u\nWHERE u.id = %(user_id)s"
+GET_AUTHORIZATION_BY_API_KEY = "SELECT\n    k.id AS key_id,\n    k.hashed_secret,\n    k.expires_at,\n    k.last_used,\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles\nFROM api_keys k\nJOIN users u ON u.id = k.user_id\nWHERE k.id = %(id)s"
+GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles\nFROM users u\nWHERE u.id = %(user_id)s"
 GET_CHAT = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats WHERE id = %(id)s"
 GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
 GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
@@ -60,6 +63,10 @@ GET_CHAT_MESSAGES = "SELECT id, chat_id, created_by, role, content, model_config
 GET_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE id = %(id)s"
 GET_CHAT_MODEL_CONFIGS = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs\nWHERE (NOT %(enabled_only)s::boolean OR enabled)\nORDER BY is_default DESC, provider, model, id"
 GET_CHATS = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats\nWHERE\n    (%(owner_id)s::uuid IS NULL OR owner_id = %(owner_id)s::uuid)\n    AND (%(archived)s::boolean IS NULL OR archived = %(archived)s::boolean)\n    AND (%(after_id)s::uuid IS NULL\n         OR (created_at, id) < (SELECT c.created_at, c.id FROM chats c WHERE c.id = %(after_id)s::uuid))\n    -- @authorize_filter\nORDER BY created_at DESC, id DESC\nLIMIT %(page_limit)s::integer"
+GET_CUSTOM_ROLE = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles WHERE organization_id = %(organization_id)s AND name = %(name)s"
+GET_CUSTOM_ROLE_FOR_UPDATE = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles\nWHERE organization_id = %(organization_id)s AND name = %(name)s\nFOR UPDATE"
+GET_CUSTOM_ROLES_BY_ORGANIZATION = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles WHERE organization_id = %(organization_id)s ORDER BY name"
+GET_CUSTOM_ROLES_FOR_ASSIGNMENT = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles\nWHERE organization_id = %(organization_id)s AND name = ANY (%(names)s::text[])\nORDER BY name\nFOR SHARE"
 GET_DATA_PRESENCE = "SELECT\n    EXISTS (SELECT 1 FROM users) AS has_users,\n    EXISTS (SELECT 1 FROM organizations) AS has_organizations,\n    EXISTS (SELECT 1 FROM chat_model_configs) AS has_model_configs"
 GET_DEFAULT_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE is_default"
 GET_DEFAULT_ORGANIZATION = (
@@ -86,6 +93,7 @@ INSERT_CHAT = "INSERT INTO chats (id, owner_id, organization_id, title, status, 
 INSERT_CHAT_FILE = "INSERT INTO chat_files (id, owner_id, organization_id, name, mimetype, data)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(name)s, %(mimetype)s, %(data)s)\nRETURNING id, owner_id, organization_id, name, mimetype, data, created_at"
 INSERT_CHAT_MESSAGE = "INSERT INTO chat_messages (\n    chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens,\n    total_cost_micros\n) VALUES (\n    %(chat_id)s, %(created_by)s, %(role)s, %(content)s, %(model_config_id)s, %(input_tokens)s,\n    %(output_tokens)s, %(total_cost_micros)s\n)\nRETURNING id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at"
 INSERT_CHAT_MODEL_CONFIG = "INSERT INTO chat_model_configs (id, provider, model, display_name, enabled, is_default, context_limit)\nVALUES (%(id)s, %(provider)s, %(model)s, %(display_name)s, %(enabled)s, %(is_default)s, %(context_limit)s)\nRETURNING id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at"
+INSERT_CUSTOM_ROLE = "INSERT INTO custom_roles (organization_id, name, display_name, org_permissions, member_permissions)\nVALUES (%(organization_id)s, %(name)s, %(display_name)s, %(org_permissions)s::text[], %(member_permissions)s::text[])\nRETURNING organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at"
 INSERT_DEMO_SEED = "INSERT INTO demo_seeds DEFAULT VALUES\nON CONFLICT (id) DO UPDATE SET seeded_at = demo_seeds.seeded_at\nRETURNING id, seeded_at"
 INSERT_ORGANIZATION = "INSERT INTO organizations (id, name, display_name, is_default)\nVALUES (%(id)s, %(name)s, %(display_name)s, %(is_default)s)\nRETURNING id, name, display_name, is_default, created_at"
 INSERT_ORGANIZATION_MEMBER = "INSERT INTO organization_members (user_id, organization_id, roles)\nVALUES (%(user_id)s, %(organization_id)s, %(roles)s::text[])\nRETURNING user_id, organization_id, roles, created_at"
@@ -97,6 +105,7 @@ UPDATE_API_KEY_LAST_USED = "UPDATE api_keys SET last_used = %(last_used)s WHERE 
 UPDATE_CHAT_MODEL_CONFIG = "UPDATE chat_model_configs\nSET display_name = %(display_name)s, enabled = %(enabled)s, is_default = %(is_default)s,\n    context_limit = %(context_limit)s, updated_at = now()\nWHERE id = %(id)s\nRETURNING id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at"
 UPDATE_CHAT_STATUS = "UPDATE chats SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
 UPDATE_CHAT_TITLE = "UPDATE chats SET title = %(title)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
+UPDATE_CUSTOM_ROLE = "UPDATE custom_roles\nSET display_name = %(display_name)s,\n    org_permissions = %(org_permissions)s::text[],\n    member_permissions = %(member_permissions)s::text[],\n    version = version + 1,\n    updated_at = now()\nWHERE organization_id = %(organization_id)s AND name = %(name)s\nRETURNING organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at"
 UPDATE_MEMBER_ROLES = "UPDATE organization_members\nSET roles = %(granted_roles)s::text[]\nWHERE organization_id = %(organization_id)s AND user_id = %(user_id)s\nRETURNING user_id, organization_id, roles, created_at"
 UPDATE_USER_ROLES = "UPDATE users\nSET rbac_roles = %(granted_roles)s::text[], updated_at = now()\nWHERE id = %(id)s\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
 UPDATE_USER_STATUS = "UPDATE users SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, email, username, rbac_roles, status, created_at, updated_at"
@@ -138,19 +147,36 @@ def _chat_model_config(r: Sequence[Any]) -> ChatModelConfig:
     return ChatModelConfig(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
 
 
+def _custom_role(r: Sequence[Any]) -> CustomRole:
+    return CustomRole(r[0], r[1], r[2], tuple(r[3]), tuple(r[4]), r[5], r[6], r[7])
+
+
+def _delete_custom_role_if_unused_row(r: Sequence[Any]) -> DeleteCustomRoleIfUnusedRow:
+    return DeleteCustomRoleIfUnusedRow(r[0], r[1])
+
+
 def _demo_seed(r: Sequence[Any]) -> DemoSeed:
     return DemoSeed(r[0], r[1])
 
 
 def _get_authorization_by_api_key_row(r: Sequence[Any]) -> GetAuthorizationByAPIKeyRow:
     return GetAuthorizationByAPIKeyRow(
-        r[0], r[1], r[2], r[3], r[4], r[5], _USER_STATUS_MEMBERS[r[6]], tuple(r[7]), tuple(r[8])
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        _USER_STATUS_MEMBERS[r[6]],
+        tuple(r[7]),
+        tuple(r[8]),
+        r[9],
     )
 
 
 def _get_authorization_user_roles_row(r: Sequence[Any]) -> GetAuthorizationUserRolesRow:
     return GetAuthorizationUserRolesRow(
-        r[0], r[1], _USER_STATUS_MEMBERS[r[2]], tuple(r[3]), tuple(r[4])
+        r[0], r[1], _USER_STATUS_MEMBERS[r[2]], tuple(r[3]), tuple(r[4]), r[5]
     )
 
 
@@ -236,6 +262,24 @@ class SqlQuerier:
         sql, params = DELETE_CHAT_MODEL_CONFIG, dict[str, Any]({"id": id})
         return execute(self._conn, sql, params, "DeleteChatModelConfig").rowcount
 
+    def delete_custom_role_if_unused(
+        self, *, organization_id: UUID, name: str
+    ) -> DeleteCustomRoleIfUnusedRow:
+        """`DeleteCustomRoleIfUnused` (:one).
+        Deletes the role only if no member of the organization holds it, in one statement; `members`
+        is how many hold it (the caller reports a refusal with it), `deleted` 1 or 0.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            DELETE_CUSTOM_ROLE_IF_UNUSED,
+            dict[str, Any]({"organization_id": organization_id, "name": name}),
+        )
+        return _delete_custom_role_if_unused_row(
+            first_row(
+                execute(self._conn, sql, params, "DeleteCustomRoleIfUnused"),
+                "DeleteCustomRoleIfUnused",
+            )
+        )
+
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """`DeleteOrganizationMember` (:execrows).
         Returns the number of rows affected (0 when none match).
@@ -268,8 +312,10 @@ class SqlQuerier:
         Authenticating a request in one round trip: the key (hash to verify, expiry, last use), its
         user's status and site roles, and every membership as 'role:org' plus the implied
         'organization-member:org' — the subject columns of GetAuthorizationUserRoles under the same
-        names, so one function builds the subject from either. More facts about the subject (its
-        group ids, the versions of its custom roles) become further columns of this one row, each a
+        names, so one function builds the subject from either. `custom_roles` holds the definitions
+        (with their versions) of the custom roles the user holds, as JSON: a changed definition is in
+        force on the next request in every process, with no cache to invalidate and no extra query.
+        More facts about the subject (its group ids) become further columns of this one row, each a
         correlated array or JSON aggregate, never another query.
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_AUTHORIZATION_BY_API_KEY, dict[str, Any]({"id": id})
@@ -283,7 +329,8 @@ class SqlQuerier:
     def get_authorization_user_roles(self, *, user_id: UUID) -> GetAuthorizationUserRolesRow:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
-        membership as 'role:org' plus the implied 'organization-member:org'.
+        membership as 'role:org' plus the implied 'organization-member:org', and the definitions of
+        the custom roles held (JSON; see GetAuthorizationByAPIKey).
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_AUTHORIZATION_USER_ROLES, dict[str, Any]({"user_id": user_id})
         return _get_authorization_user_roles_row(
@@ -453,6 +500,60 @@ class SqlQuerier:
             "GetChats",
         )
         return [_chat(r) for r in execute(self._conn, sql, params, "GetChats").fetchall()]
+
+    def get_custom_role(self, *, organization_id: UUID, name: str) -> CustomRole:
+        """`GetCustomRole` (:one).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            GET_CUSTOM_ROLE,
+            dict[str, Any]({"organization_id": organization_id, "name": name}),
+        )
+        return _custom_role(
+            first_row(execute(self._conn, sql, params, "GetCustomRole"), "GetCustomRole")
+        )
+
+    def get_custom_role_for_update(self, *, organization_id: UUID, name: str) -> CustomRole:
+        """`GetCustomRoleForUpdate` (:one).
+        Locks the definition until the transaction ends (update and delete decide on it).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            GET_CUSTOM_ROLE_FOR_UPDATE,
+            dict[str, Any]({"organization_id": organization_id, "name": name}),
+        )
+        return _custom_role(
+            first_row(
+                execute(self._conn, sql, params, "GetCustomRoleForUpdate"), "GetCustomRoleForUpdate"
+            )
+        )
+
+    def get_custom_roles_by_organization(self, *, organization_id: UUID) -> list[CustomRole]:
+        """`GetCustomRolesByOrganization` (:many).
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = (
+            GET_CUSTOM_ROLES_BY_ORGANIZATION,
+            dict[str, Any]({"organization_id": organization_id}),
+        )
+        return [
+            _custom_role(r)
+            for r in execute(self._conn, sql, params, "GetCustomRolesByOrganization").fetchall()
+        ]
+
+    def get_custom_roles_for_assignment(
+        self, *, organization_id: UUID, names: tuple[str, ...]
+    ) -> list[CustomRole]:
+        """`GetCustomRolesForAssignment` (:many).
+        The named roles of the organization, share-locked until the transaction ends: a delete (which
+        locks the role FOR UPDATE, then counts its holders) waits for the assignment to commit and
+        then counts it, or wins and the assignment finds no such role.
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = (
+            GET_CUSTOM_ROLES_FOR_ASSIGNMENT,
+            dict[str, Any]({"organization_id": organization_id, "names": list(names)}),
+        )
+        return [
+            _custom_role(r)
+            for r in execute(self._conn, sql, params, "GetCustomRolesForAssignment").fetchall()
+        ]
 
     def get_data_presence(self) -> GetDataPresenceRow:
         """`GetDataPresence` (:one).
@@ -791,6 +892,34 @@ class SqlQuerier:
             )
         )
 
+    def insert_custom_role(
+        self,
+        *,
+        organization_id: UUID,
+        name: str,
+        display_name: str,
+        org_permissions: tuple[str, ...],
+        member_permissions: tuple[str, ...],
+    ) -> CustomRole:
+        """`InsertCustomRole` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            INSERT_CUSTOM_ROLE,
+            dict[str, Any](
+                {
+                    "organization_id": organization_id,
+                    "name": name,
+                    "display_name": display_name,
+                    "org_permissions": list(org_permissions),
+                    "member_permissions": list(member_permissions),
+                }
+            ),
+        )
+        return _custom_role(
+            first_row(execute(self._conn, sql, params, "InsertCustomRole"), "InsertCustomRole")
+        )
+
     def insert_demo_seed(self) -> DemoSeed:
         """`InsertDemoSeed` (:one).
         Idempotent: a second seed keeps the first one's time.
@@ -936,6 +1065,35 @@ class SqlQuerier:
         sql, params = UPDATE_CHAT_TITLE, dict[str, Any]({"title": title, "id": id})
         return _chat(
             first_row(execute(self._conn, sql, params, "UpdateChatTitle"), "UpdateChatTitle")
+        )
+
+    def update_custom_role(
+        self,
+        *,
+        display_name: str,
+        org_permissions: tuple[str, ...],
+        member_permissions: tuple[str, ...],
+        organization_id: UUID,
+        name: str,
+    ) -> CustomRole:
+        """`UpdateCustomRole` (:one).
+        Every update bumps the version: it is part of the compiled-table cache key.
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            UPDATE_CUSTOM_ROLE,
+            dict[str, Any](
+                {
+                    "display_name": display_name,
+                    "org_permissions": list(org_permissions),
+                    "member_permissions": list(member_permissions),
+                    "organization_id": organization_id,
+                    "name": name,
+                }
+            ),
+        )
+        return _custom_role(
+            first_row(execute(self._conn, sql, params, "UpdateCustomRole"), "UpdateCustomRole")
         )
 
     def update_member_roles(

@@ -12,7 +12,17 @@ SELECT
         FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r
         WHERE m.user_id = u.id
         ORDER BY m.organization_id, r
-    )::text[] AS org_roles
+    )::text[] AS org_roles,
+    coalesce((
+        SELECT json_agg(json_build_object(
+            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,
+            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,
+            'version', cr.version
+        ) ORDER BY cr.organization_id, cr.name)
+        FROM organization_members m
+        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)
+        WHERE m.user_id = u.id
+    ), '[]')::text AS custom_roles
 FROM users u
 WHERE u.id = %(user_id)s
 -- end

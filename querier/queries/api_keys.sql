@@ -20,8 +20,10 @@ SELECT * FROM api_keys WHERE user_id = @user_id ORDER BY created_at, id;
 -- Authenticating a request in one round trip: the key (hash to verify, expiry, last use), its
 -- user's status and site roles, and every membership as 'role:org' plus the implied
 -- 'organization-member:org' — the subject columns of GetAuthorizationUserRoles under the same
--- names, so one function builds the subject from either. More facts about the subject (its
--- group ids, the versions of its custom roles) become further columns of this one row, each a
+-- names, so one function builds the subject from either. `custom_roles` holds the definitions
+-- (with their versions) of the custom roles the user holds, as JSON: a changed definition is in
+-- force on the next request in every process, with no cache to invalidate and no extra query.
+-- More facts about the subject (its group ids) become further columns of this one row, each a
 -- correlated array or JSON aggregate, never another query.
 SELECT
     k.id AS key_id,
@@ -37,7 +39,17 @@ SELECT
         FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r
         WHERE m.user_id = u.id
         ORDER BY m.organization_id, r
-    )::text[] AS org_roles
+    )::text[] AS org_roles,
+    coalesce((
+        SELECT json_agg(json_build_object(
+            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,
+            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,
+            'version', cr.version
+        ) ORDER BY cr.organization_id, cr.name)
+        FROM organization_members m
+        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)
+        WHERE m.user_id = u.id
+    ), '[]')::text AS custom_roles
 FROM api_keys k
 JOIN users u ON u.id = k.user_id
 WHERE k.id = @id;

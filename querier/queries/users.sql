@@ -40,7 +40,8 @@ UPDATE users SET status = @status, updated_at = now() WHERE id = @id RETURNING *
 
 -- name: GetAuthorizationUserRoles :one
 -- Everything needed to build a subject, in one round trip: site roles, status, and every
--- membership as 'role:org' plus the implied 'organization-member:org'.
+-- membership as 'role:org' plus the implied 'organization-member:org', and the definitions of
+-- the custom roles held (JSON; see GetAuthorizationByAPIKey).
 SELECT
     u.id,
     u.username,
@@ -51,7 +52,17 @@ SELECT
         FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r
         WHERE m.user_id = u.id
         ORDER BY m.organization_id, r
-    )::text[] AS org_roles
+    )::text[] AS org_roles,
+    coalesce((
+        SELECT json_agg(json_build_object(
+            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,
+            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,
+            'version', cr.version
+        ) ORDER BY cr.organization_id, cr.name)
+        FROM organization_members m
+        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)
+        WHERE m.user_id = u.id
+    ), '[]')::text AS custom_roles
 FROM users u
 WHERE u.id = @user_id;
 

@@ -1,7 +1,8 @@
 """The API's routers, one module per resource; `ROUTERS` is the order they are mounted in.
 
 `/api/v2/chats/{chat_id}` would capture `/api/v2/chats/files` and friends, so the routers
-under `/api/v2/chats/<word>` come before the chats router.
+under `/api/v2/chats/<word>` come before the chats router; likewise the custom roles router
+(`/organizations/{org}/members/roles`) before the organizations one (`.../members/{user}`).
 """
 
 from fastapi import APIRouter
@@ -9,6 +10,7 @@ from fastapi import APIRouter
 from server.routes import (
     chats,
     cost,
+    custom_roles,
     files,
     keys,
     messages,
@@ -25,5 +27,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     chats.router,
     users.router,
     keys.router,
+    custom_roles.router,
     organizations.router,
 )

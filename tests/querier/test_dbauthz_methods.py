@@ -29,6 +29,7 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    DeleteCustomRoleIfUnusedRow,
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
@@ -42,6 +43,7 @@ from querier.generated.models import (
     User,
     UserStatus,
 )
+from querier.generated.models import CustomRole as CustomRoleRow
 from querier.generated.protocol import FILTERED_METHODS, QUERY_METHODS, Querier
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -72,10 +74,20 @@ PER_MODEL = [
 PER_CHAT = [GetChatCostPerChatRow(CHAT_ID, "t", Decimal(10), Decimal(1), Decimal(2), 3)]
 API_KEY = ApiKey("abcdefghij", b"x" * 32, OWNER, NOW, NOW, NOW)
 KEY_OBJ = resources.API_KEY.with_owner(OWNER)
-AUTH_ROW = GetAuthorizationUserRolesRow(OWNER, "o", UserStatus.ACTIVE, (), ())
+AUTH_ROW = GetAuthorizationUserRolesRow(OWNER, "o", UserStatus.ACTIVE, (), (), "[]")
 KEY_AUTH_ROW = GetAuthorizationByAPIKeyRow(
-    "abcdefghij", b"x" * 32, NOW, NOW, OWNER, "o", UserStatus.ACTIVE, (), ()
+    "abcdefghij", b"x" * 32, NOW, NOW, OWNER, "o", UserStatus.ACTIVE, (), (), "[]"
 )
+ROLE_ROW = CustomRoleRow(ORG, "chat-reviewer", "Chat reviewer", ("chat:read",), (), 1, NOW, NOW)
+ROLE_ARGS = {
+    "organization_id": ORG,
+    "name": "chat-reviewer",
+    "display_name": "Chat reviewer",
+    "org_permissions": ("chat:read",),
+    "member_permissions": (),
+}
+ORG_CHATS = Object(type="chat").in_org(ORG)
+"""The escalation guard's probe for `chat:*` pairs: every chat of the org."""
 DEMO_SEED = DemoSeed(True, NOW)
 PRESENCE = GetDataPresenceRow(True, False, False)
 
@@ -295,10 +307,15 @@ METHOD_SUITE.add(
         {
             "user_id": OWNER,
             "organization_id": ORG,
-            "granted_roles": ("organization-auditor", "organization-admin"),
+            "granted_roles": ("organization-auditor", "organization-admin", "chat-reviewer"),
         },
-        [(ORG_MEMBERS, UPDATE), (ASSIGN_ORG, ASSIGN_)],
-        inner={"get_organization_member_for_update": MEMBER, "update_member_roles": MEMBER},
+        # A custom role: its definition is read, then assign + the escalation guard.
+        [(ORG_MEMBERS, UPDATE), (ASSIGN_ORG, ASSIGN_), (ASSIGN_ORG, ASSIGN_), (ORG_CHATS, READ)],
+        inner={
+            "get_organization_member_for_update": MEMBER,
+            "get_custom_roles_for_assignment": [ROLE_ROW],
+            "update_member_roles": MEMBER,
+        },
         writes=True,
     ),
     MethodCase(
@@ -320,6 +337,64 @@ METHOD_SUITE.add(
         # Removing a member takes its org roles away: each is an unassignment.
         [(ORG_MEMBERS, DELETE), (ASSIGN_ORG, UNASSIGN)],
         inner={"get_organization_member_for_update": MEMBER, "delete_organization_member": 1},
+        writes=True,
+    ),
+    # custom roles: the action on assign_org_role in the org, then the escalation guard's probes
+    MethodCase(
+        "insert_custom_role",
+        ROLE_ARGS,
+        [(ASSIGN_ORG, CREATE), (ORG_CHATS, READ)],
+        inner={"insert_custom_role": ROLE_ROW},
+        writes=True,
+    ),
+    MethodCase(
+        "get_custom_role",
+        {"organization_id": ORG, "name": "chat-reviewer"},
+        [(ASSIGN_ORG, READ)],
+        inner={"get_custom_role": ROLE_ROW},
+    ),
+    MethodCase(
+        "get_custom_role_for_update",
+        {"organization_id": ORG, "name": "chat-reviewer"},
+        [(ASSIGN_ORG, READ)],
+        inner={"get_custom_role_for_update": ROLE_ROW},
+    ),
+    MethodCase(
+        "get_custom_roles_by_organization",
+        {"organization_id": ORG},
+        [(ASSIGN_ORG, READ)],
+        inner={"get_custom_roles_by_organization": [ROLE_ROW]},
+        writes=True,
+    ),
+    MethodCase(
+        "update_custom_role",
+        {**ROLE_ARGS, "org_permissions": ("chat:read", "chat:update")},
+        # The new definition and the stored one both pass the guard.
+        [
+            (ASSIGN_ORG, READ),
+            (ASSIGN_ORG, UPDATE),
+            (ORG_CHATS, READ),
+            (ORG_CHATS, UPDATE),
+            (ORG_CHATS, READ),
+        ],
+        inner={"get_custom_role_for_update": ROLE_ROW, "update_custom_role": ROLE_ROW},
+        writes=True,
+    ),
+    MethodCase(
+        "delete_custom_role_if_unused",
+        {"organization_id": ORG, "name": "chat-reviewer"},
+        [(ASSIGN_ORG, READ), (ASSIGN_ORG, DELETE), (ORG_CHATS, READ)],
+        inner={
+            "get_custom_role_for_update": ROLE_ROW,
+            "delete_custom_role_if_unused": DeleteCustomRoleIfUnusedRow(0, 1),
+        },
+        writes=True,
+    ),
+    MethodCase(
+        "get_custom_roles_for_assignment",
+        {"organization_id": ORG, "names": ("chat-reviewer",)},
+        [(ASSIGN_ORG, READ)],
+        inner={"get_custom_roles_for_assignment": [ROLE_ROW]},
         writes=True,
     ),
     # chats

@@ -60,6 +60,17 @@ def _file(q: SqlQuerier) -> uuid.UUID:
     return row.id
 
 
+def _custom_role(q: SqlQuerier) -> dict[str, Any]:
+    row = q.insert_custom_role(
+        organization_id=f.org(q).id,
+        name="chat-reviewer",
+        display_name="",
+        org_permissions=("chat:read",),
+        member_permissions=(),
+    )
+    return {"organization_id": row.organization_id, "name": row.name}
+
+
 def _window(q: SqlQuerier) -> dict[str, Any]:
     return {"owner_id": f.user(q).id, "start_date": NOW - timedelta(days=1), "end_date": NOW}
 
@@ -180,6 +191,29 @@ ARGS: dict[str, Args] = {
     "get_demo_seed": lambda q: _demo_seed(q),
     "insert_demo_seed": lambda q: {},
     "get_data_presence": lambda q: {},
+    "insert_custom_role": lambda q: {
+        "organization_id": f.org(q).id,
+        "name": "chat-reviewer",
+        "display_name": "Chat reviewer",
+        "org_permissions": ("chat:read",),
+        "member_permissions": ("chat:update",),
+    },
+    "get_custom_role": _custom_role,
+    "get_custom_role_for_update": _custom_role,
+    "get_custom_roles_by_organization": lambda q: {
+        "organization_id": _custom_role(q)["organization_id"]
+    },
+    "get_custom_roles_for_assignment": lambda q: {
+        "organization_id": _custom_role(q)["organization_id"],
+        "names": ("chat-reviewer", "other"),
+    },
+    "update_custom_role": lambda q: {
+        **_custom_role(q),
+        "display_name": "x",
+        "org_permissions": ("chat:read", "chat:update"),
+        "member_permissions": (),
+    },
+    "delete_custom_role_if_unused": _custom_role,
 }
 
 
