@@ -263,9 +263,7 @@ def make_role(pg_server: TestServer) -> Iterator[MakeRole]:
         def make() -> Role:
             role = Role(f"dbauthz_role_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex)
             with admin.connect() as conn:
-                conn.execute(
-                    sa.text(f"CREATE ROLE {role.name} LOGIN PASSWORD '{role.password}'")
-                )
+                conn.execute(sa.text(f"CREATE ROLE {role.name} LOGIN PASSWORD '{role.password}'"))
             made.append(role)
             return role
 

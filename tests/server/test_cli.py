@@ -153,7 +153,9 @@ def test_grant_org_roles(runner: CliRunner, env: dict[str, str], engine: Engine)
     one_line_error(
         run(runner, env, "users", "grant-role", "cy", "owner", "--org", str(org.id)), "site role"
     )
-    one_line_error(run(runner, env, "users", "grant-role", "cy", "owner", "--org", "x"), "no organization")  # an id or a name
+    one_line_error(
+        run(runner, env, "users", "grant-role", "cy", "owner", "--org", "x"), "no organization"
+    )  # an id or a name
     one_line_error(
         run(
             runner,

@@ -53,9 +53,7 @@ def test_the_embedded_url_is_one_psql_can_use(pg_server: TestServer) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     url = proc.stdout.strip()
-    assert (
-        url == f"postgresql://postgres@/dbauthz?host={embedded.socket_dir}&port={embedded.port}"
-    )
+    assert url == f"postgresql://postgres@/dbauthz?host={embedded.socket_dir}&port={embedded.port}"
     assert "not running" not in proc.stderr  # it was running: no note
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT current_database()").fetchone() == ("dbauthz",)
