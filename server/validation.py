@@ -39,17 +39,17 @@ def check_email(value: str) -> str:
     return value
 
 
-def check_username(value: str) -> str:
-    if len(value) > USERNAME_MAX:
-        raise ValueError(f"username must be at most {USERNAME_MAX} characters")
-    if not _USERNAME.fullmatch(value):
-        raise ValueError(f"username {USERNAME_RULE}")
+def _check_name(value: str, what: str, maximum: int, pattern: re.Pattern[str], rule: str) -> str:
+    if len(value) > maximum:
+        raise ValueError(f"{what} must be at most {maximum} characters")
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{what} {rule}")
     return value
+
+
+def check_username(value: str) -> str:
+    return _check_name(value, "username", USERNAME_MAX, _USERNAME, USERNAME_RULE)
 
 
 def check_org_name(value: str) -> str:
-    if len(value) > ORG_NAME_MAX:
-        raise ValueError(f"organization name must be at most {ORG_NAME_MAX} characters")
-    if not _ORG_NAME.fullmatch(value):
-        raise ValueError(f"organization name {ORG_NAME_RULE}")
-    return value
+    return _check_name(value, "organization name", ORG_NAME_MAX, _ORG_NAME, ORG_NAME_RULE)
