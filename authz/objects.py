@@ -8,11 +8,14 @@ form: the engine compares owners and looks orgs up by that integer, which keeps 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from authz.acl import AclEntries, AclIndex, AclInput, index_acl, parse_acl
 from authz.registry import check_object_type
+
+_log = logging.getLogger("authz")
 
 IdLike = UUID | str
 """Ids are accepted as `UUID` or their string form."""
@@ -185,6 +188,21 @@ class Object:
             self.in_any_org,
         )
         return new
+
+    def with_stored_acl(self, users: object, groups: object) -> Object:
+        """The object with an ACL read from storage (JSON `{"<id>": ["read"]}` maps).
+
+        Empty maps — nearly every row — return `self` untouched, so a row without an ACL costs
+        nothing. A stored ACL that does not parse (corrupt data) is logged and dropped: it
+        must never crash a read, and dropping it can only take access away.
+        """
+        if not users and not groups:
+            return self
+        try:
+            return self.with_acl(users=users, groups=groups)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            _log.warning("%s %s: ignoring malformed stored ACL (%s)", self.type, self.id, exc)
+            return self
 
     def __str__(self) -> str:
         parts = [

@@ -29,8 +29,12 @@ CREATE TABLE public.api_keys (
     expires_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     last_used timestamp with time zone DEFAULT now() NOT NULL,
+    scopes text[] DEFAULT '{all}'::text[] NOT NULL,
+    allow_list text[] DEFAULT '{*:*}'::text[] NOT NULL,
+    CONSTRAINT api_keys_allow_list_nonempty CHECK ((cardinality(allow_list) > 0)),
     CONSTRAINT api_keys_hashed_secret_length CHECK ((octet_length(hashed_secret) = 32)),
-    CONSTRAINT api_keys_id_format CHECK ((id ~ '^[a-z0-9]{10,32}$'::text))
+    CONSTRAINT api_keys_id_format CHECK ((id ~ '^[a-z0-9]{10,32}$'::text)),
+    CONSTRAINT api_keys_scopes_nonempty CHECK ((cardinality(scopes) > 0))
 );
 
 CREATE TABLE public.chat_files (
@@ -94,7 +98,11 @@ CREATE TABLE public.chats (
     last_model_config_id uuid,
     archived boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    user_acl jsonb DEFAULT '{}'::jsonb NOT NULL,
+    group_acl jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT chats_group_acl_object CHECK ((jsonb_typeof(group_acl) = 'object'::text)),
+    CONSTRAINT chats_user_acl_object CHECK ((jsonb_typeof(user_acl) = 'object'::text))
 );
 
 CREATE TABLE public.custom_roles (
@@ -112,6 +120,22 @@ CREATE TABLE public.demo_seeds (
     id boolean DEFAULT true NOT NULL,
     seeded_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT demo_seeds_single_row CHECK (id)
+);
+
+CREATE TABLE public.group_members (
+    group_id uuid NOT NULL,
+    organization_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.groups (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    organization_id uuid NOT NULL,
+    name text NOT NULL,
+    display_name text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT groups_not_everyone CHECK ((id <> organization_id))
 );
 
 CREATE TABLE public.organization_members (
@@ -165,6 +189,18 @@ ALTER TABLE ONLY public.custom_roles
 ALTER TABLE ONLY public.demo_seeds
     ADD CONSTRAINT demo_seeds_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.group_members
+    ADD CONSTRAINT group_members_pkey PRIMARY KEY (group_id, user_id);
+
+ALTER TABLE ONLY public.groups
+    ADD CONSTRAINT groups_id_organization_id_key UNIQUE (id, organization_id);
+
+ALTER TABLE ONLY public.groups
+    ADD CONSTRAINT groups_organization_id_name_key UNIQUE (organization_id, name);
+
+ALTER TABLE ONLY public.groups
+    ADD CONSTRAINT groups_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.organization_members
     ADD CONSTRAINT organization_members_pkey PRIMARY KEY (organization_id, user_id);
 
@@ -187,9 +223,15 @@ CREATE UNIQUE INDEX chat_model_configs_single_default ON public.chat_model_confi
 
 CREATE INDEX chats_created_at_id_idx ON public.chats USING btree (created_at DESC, id DESC);
 
+CREATE INDEX chats_group_acl_idx ON public.chats USING gin (group_acl jsonb_path_ops);
+
 CREATE INDEX chats_organization_id_idx ON public.chats USING btree (organization_id, created_at DESC, id DESC);
 
 CREATE INDEX chats_owner_id_idx ON public.chats USING btree (owner_id, created_at DESC, id DESC);
+
+CREATE INDEX chats_user_acl_idx ON public.chats USING gin (user_acl jsonb_path_ops);
+
+CREATE INDEX group_members_user_id_idx ON public.group_members USING btree (user_id);
 
 CREATE INDEX organization_members_user_id_idx ON public.organization_members USING btree (user_id);
 
@@ -230,6 +272,15 @@ ALTER TABLE ONLY public.chats
 
 ALTER TABLE ONLY public.custom_roles
     ADD CONSTRAINT custom_roles_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES public.organizations(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.group_members
+    ADD CONSTRAINT group_members_group_fkey FOREIGN KEY (group_id, organization_id) REFERENCES public.groups(id, organization_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.group_members
+    ADD CONSTRAINT group_members_member_fkey FOREIGN KEY (organization_id, user_id) REFERENCES public.organization_members(organization_id, user_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.groups
+    ADD CONSTRAINT groups_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES public.organizations(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.organization_members
     ADD CONSTRAINT organization_members_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES public.organizations(id) ON DELETE CASCADE;

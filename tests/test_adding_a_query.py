@@ -28,6 +28,11 @@ TESTS = (
     "tests/querier/__init__.py",
     "tests/querier/test_conformance.py",
     "tests/querier/test_dbauthz_methods.py",
+    "tests/querier/method_data.py",
+    "tests/querier/method_cases_core.py",
+    "tests/querier/method_cases_groups.py",
+    "tests/querier/method_cases_sharing.py",
+    "tests/querier/method_cases_tokens.py",
     "tests/querier/test_statement_budget.py",
     "tests/querier/test_golden_sql.py",
 )

@@ -6,8 +6,9 @@ import json
 import logging
 from uuid import UUID
 
-from authz import RoleIdentifier, Subject, roles
+from authz import RoleIdentifier, Scope, Subject, roles
 from authz.custom_roles import CustomRole
+from authz.scopes import ALL_NAME
 from querier.dbauthz.context import as_system_restricted
 from querier.generated.models import (
     GetAuthorizationByAPIKeyRow,
@@ -37,12 +38,57 @@ def subject_from_row(row: GetAuthorizationUserRolesRow | GetAuthorizationByAPIKe
             parsed.append(RoleIdentifier.parse(raw))
         except ValueError:
             log.warning("user %s: ignoring malformed stored role %r", row.id, raw)
+    scope = (
+        scope_from_row(row.id, row.scopes, row.allow_list)
+        if isinstance(row, GetAuthorizationByAPIKeyRow)
+        else None
+    )
     return Subject(
         id=row.id,
         roles=tuple(dict.fromkeys(parsed)),
+        groups=row.group_ids,
         name=row.username,
+        scope=scope,
         custom_roles=custom_roles_from_json(row.id, row.custom_roles),
     )
+
+
+_NOTHING = Scope(())
+"""A scope admitting nothing: what a token whose stored scope does not parse is narrowed to."""
+
+
+def scope_from_row(user_id: UUID, names: tuple[str, ...], allow_list: tuple[str, ...]) -> Scope:
+    """A token's scope from its stored names and `type:id` allow-list entries.
+
+    Unscoped tokens (`{all}` on `{*:*}`, every token minted before scopes existed) get
+    `Scope.ALL` without parsing, so they cost nothing. A stored scope that does not parse
+    (corrupt data, a name retired since) narrows the token to nothing: it fails closed.
+    """
+    if names == _ALL_NAMES and allow_list == _ANYTHING:
+        return Scope.ALL
+    try:
+        return Scope.from_names(names, [parse_allow_entry(text) for text in allow_list])
+    except (TypeError, ValueError) as exc:
+        log.warning("user %s: token scope does not parse, it admits nothing (%s)", user_id, exc)
+        return _NOTHING
+
+
+_ALL_NAMES = (ALL_NAME,)
+_ANYTHING = ("*:*",)
+
+
+def parse_allow_entry(text: str) -> tuple[str, str]:
+    """`"chat:<uuid>"` / `"chat:*"` / `"*:*"` as the `(type, id)` pair `Scope` takes (which
+    validates both parts)."""
+    resource_type, sep, ident = text.partition(":")
+    if not sep:
+        raise ValueError(f"allow-list entry {text!r}: expected 'type:id'")
+    return (resource_type, ident)
+
+
+def format_allow_entry(entry: tuple[str, UUID | str]) -> str:
+    """The stored form of an allow-list entry (the inverse of `parse_allow_entry`)."""
+    return f"{entry[0]}:{entry[1]}"
 
 
 def custom_roles_from_json(user_id: UUID, text: str) -> tuple[CustomRole, ...]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from querier.gen.render import RbacMapping
 
 RBAC_MAPPINGS: dict[str, RbacMapping] = {
-    "chats": RbacMapping("chat", id="id", owner="owner_id", org="organization_id"),
+    "chats": RbacMapping(
+        "chat",
+        id="id",
+        owner="owner_id",
+        org="organization_id",
+        user_acl="user_acl",
+        group_acl="group_acl",
+    ),
     # Chat files are authorized as chats of their owner (there is no file resource).
     "chat_files": RbacMapping("chat", owner="owner_id", org="organization_id"),
     "users": RbacMapping("user", id="id", owner="id"),

@@ -59,6 +59,9 @@ class RbacMapping:
     id: str | None = None
     owner: str | None = None
     org: str | None = None
+    user_acl: str | None = None
+    group_acl: str | None = None
+    """JSONB ACL columns (`{"<id>": ["read"]}`); rows carry them into `rbac_object()`."""
 
 
 @dataclass
@@ -304,10 +307,14 @@ def render_rbac(m: RbacMapping) -> str:
     """`rbac_object()` from a module-level object of the type: `Object.for_row` skips parsing
     the columns (they are `UUID`s from the driver), the hot path of every fetch-then-check."""
     columns = [f"self.{c}" if c is not None else "None" for c in (m.id, m.owner, m.org)]
+    built = f"{rbac_template(m)}.for_row({', '.join(columns)})"
+    if m.user_acl is not None or m.group_acl is not None:
+        acl = [f"self.{c}" if c is not None else "None" for c in (m.user_acl, m.group_acl)]
+        built = f"{built}.with_stored_acl({', '.join(acl)})"
     return (
         "\n    def rbac_object(self) -> Object:\n"
         '        """The authorization object this row is checked as."""\n'
-        f"        return {rbac_template(m)}.for_row({', '.join(columns)})\n"
+        f"        return {built}\n"
     )
 
 

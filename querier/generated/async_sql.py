@@ -140,8 +140,9 @@ class AsyncSqlQuerier:
         names, so one function builds the subject from either. `custom_roles` holds the definitions
         (with their versions) of the custom roles the user holds, as JSON: a changed definition is in
         force on the next request in every process, with no cache to invalidate and no extra query.
-        More facts about the subject (its group ids) become further columns of this one row, each a
-        correlated array or JSON aggregate, never another query.
+        The stored groups the user is in (`group_ids`) and the key's scope (`scopes`, `allow_list`)
+        are further columns of this one row: more facts about the subject are always another column,
+        each a correlated array or JSON aggregate, never another query.
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = s.GET_AUTHORIZATION_BY_API_KEY, dict[str, Any]({"id": id})
         cur = await execute_async(self._conn, sql, params, "GetAuthorizationByAPIKey")
@@ -153,7 +154,8 @@ class AsyncSqlQuerier:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
         membership as 'role:org' plus the implied 'organization-member:org', and the definitions of
-        the custom roles held (JSON; see GetAuthorizationByAPIKey).
+        the custom roles held (JSON; see GetAuthorizationByAPIKey), and the stored groups it is in
+        (the organizations' implicit Everyone groups are implied by the memberships).
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = s.GET_AUTHORIZATION_USER_ROLES, dict[str, Any]({"user_id": user_id})
         cur = await execute_async(self._conn, sql, params, "GetAuthorizationUserRoles")

@@ -33,6 +33,8 @@ __all__ = [
     "GetChatCostSummaryRow",
     "GetChatFileMetadataRow",
     "GetDataPresenceRow",
+    "Group",
+    "GroupMember",
     "JsonValue",
     "Organization",
     "OrganizationMember",
@@ -86,6 +88,8 @@ class ApiKey:
     expires_at: datetime
     created_at: datetime
     last_used: datetime
+    scopes: tuple[str, ...]
+    allow_list: tuple[str, ...]
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
@@ -158,10 +162,14 @@ class Chat:
     archived: bool
     created_at: datetime
     updated_at: datetime
+    user_acl: JsonValue
+    group_acl: JsonValue
 
     def rbac_object(self) -> Object:
         """The authorization object this row is checked as."""
-        return _CHAT_OBJECT.for_row(self.id, self.owner_id, self.organization_id)
+        return _CHAT_OBJECT.for_row(self.id, self.owner_id, self.organization_id).with_stored_acl(
+            self.user_acl, self.group_acl
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +192,27 @@ class DemoSeed:
 
     id: bool
     seeded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    """A row of `group_members`."""
+
+    group_id: UUID
+    organization_id: UUID
+    user_id: UUID
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A row of `groups`."""
+
+    id: UUID
+    organization_id: UUID
+    name: str
+    display_name: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +283,9 @@ class GetAuthorizationByAPIKeyRow:
     rbac_roles: tuple[str, ...]
     org_roles: tuple[str, ...]
     custom_roles: str
+    group_ids: tuple[UUID, ...]
+    scopes: tuple[str, ...]
+    allow_list: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +298,7 @@ class GetAuthorizationUserRolesRow:
     rbac_roles: tuple[str, ...]
     org_roles: tuple[str, ...]
     custom_roles: str
+    group_ids: tuple[UUID, ...]
 
 
 @dataclass(frozen=True, slots=True)

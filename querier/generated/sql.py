@@ -42,17 +42,17 @@ from querier.generated.models import (
 )
 from querier.runtime import execute, first_row, with_filter
 
-ARCHIVE_CHAT = "UPDATE chats SET archived = true, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
+ARCHIVE_CHAT = "UPDATE chats SET archived = true, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 DELETE_API_KEY = "DELETE FROM api_keys WHERE id = %(id)s"
 DELETE_CHAT = "DELETE FROM chats WHERE id = %(id)s"
 DELETE_CHAT_MODEL_CONFIG = "DELETE FROM chat_model_configs WHERE id = %(id)s"
 DELETE_CUSTOM_ROLE_IF_UNUSED = "WITH held AS (\n    SELECT count(*)::bigint AS members FROM organization_members\n    WHERE organization_id = %(organization_id)s::uuid AND roles @> ARRAY[%(name)s::text]\n), gone AS (\n    DELETE FROM custom_roles\n    WHERE organization_id = %(organization_id)s::uuid AND name = %(name)s::text\n      AND (SELECT members FROM held) = 0\n    RETURNING 1\n)\nSELECT (SELECT members FROM held)::bigint AS members,\n       (SELECT count(*) FROM gone)::bigint AS deleted"
 DELETE_ORGANIZATION_MEMBER = "DELETE FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
-GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE id = %(id)s"
-GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id"
-GET_AUTHORIZATION_BY_API_KEY = "SELECT\n    k.id AS key_id,\n    k.hashed_secret,\n    k.expires_at,\n    k.last_used,\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles\nFROM api_keys k\nJOIN users u ON u.id = k.user_id\nWHERE k.id = %(id)s"
-GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles\nFROM users u\nWHERE u.id = %(user_id)s"
-GET_CHAT = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats WHERE id = %(id)s"
+GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE id = %(id)s"
+GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id"
+GET_AUTHORIZATION_BY_API_KEY = "SELECT\n    k.id AS key_id,\n    k.hashed_secret,\n    k.expires_at,\n    k.last_used,\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles,\n    array(\n        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id\n    )::uuid[] AS group_ids,\n    k.scopes,\n    k.allow_list\nFROM api_keys k\nJOIN users u ON u.id = k.user_id\nWHERE k.id = %(id)s"
+GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles,\n    array(\n        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id\n    )::uuid[] AS group_ids\nFROM users u\nWHERE u.id = %(user_id)s"
+GET_CHAT = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats WHERE id = %(id)s"
 GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
 GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
 GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::numeric AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::numeric AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter"
@@ -62,7 +62,7 @@ GET_CHAT_MESSAGE = "SELECT id, chat_id, created_by, role, content, model_config_
 GET_CHAT_MESSAGES = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages\nWHERE chat_id = %(chat_id)s AND NOT deleted AND id > %(after_id)s::bigint\nORDER BY id\nLIMIT %(page_limit)s::integer"
 GET_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE id = %(id)s"
 GET_CHAT_MODEL_CONFIGS = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs\nWHERE (NOT %(enabled_only)s::boolean OR enabled)\nORDER BY is_default DESC, provider, model, id"
-GET_CHATS = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats\nWHERE\n    (%(owner_id)s::uuid IS NULL OR owner_id = %(owner_id)s::uuid)\n    AND (%(archived)s::boolean IS NULL OR archived = %(archived)s::boolean)\n    AND (%(after_id)s::uuid IS NULL\n         OR (created_at, id) < (SELECT c.created_at, c.id FROM chats c WHERE c.id = %(after_id)s::uuid))\n    -- @authorize_filter\nORDER BY created_at DESC, id DESC\nLIMIT %(page_limit)s::integer"
+GET_CHATS = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats\nWHERE\n    (%(owner_id)s::uuid IS NULL OR owner_id = %(owner_id)s::uuid)\n    AND (%(archived)s::boolean IS NULL OR archived = %(archived)s::boolean)\n    AND (%(after_id)s::uuid IS NULL\n         OR (created_at, id) < (SELECT c.created_at, c.id FROM chats c WHERE c.id = %(after_id)s::uuid))\n    -- @authorize_filter\nORDER BY created_at DESC, id DESC\nLIMIT %(page_limit)s::integer"
 GET_CUSTOM_ROLE = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles WHERE organization_id = %(organization_id)s AND name = %(name)s"
 GET_CUSTOM_ROLE_FOR_UPDATE = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles\nWHERE organization_id = %(organization_id)s AND name = %(name)s\nFOR UPDATE"
 GET_CUSTOM_ROLES_BY_ORGANIZATION = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles WHERE organization_id = %(organization_id)s ORDER BY name"
@@ -88,8 +88,8 @@ GET_USER_BY_EMAIL_OR_USERNAME = "SELECT id, email, username, rbac_roles, status,
 GET_USER_BY_ID = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s"
 GET_USER_BY_ID_FOR_UPDATE = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s FOR UPDATE"
 GET_USERS = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users\nWHERE\n    (%(after_id)s::uuid IS NULL\n     OR (created_at, id) > (SELECT u.created_at, u.id FROM users u WHERE u.id = %(after_id)s::uuid))\n    AND (%(status)s::user_status IS NULL OR status = %(status)s::user_status)\n    -- @authorize_filter\nORDER BY created_at, id\nLIMIT %(page_limit)s::integer"
-INSERT_API_KEY = "INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)\nVALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s)\nRETURNING id, hashed_secret, user_id, expires_at, created_at, last_used"
-INSERT_CHAT = "INSERT INTO chats (id, owner_id, organization_id, title, status, last_model_config_id)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(title)s, %(status)s, %(last_model_config_id)s)\nRETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
+INSERT_API_KEY = "INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)\nVALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s)\nRETURNING id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list"
+INSERT_CHAT = "INSERT INTO chats (id, owner_id, organization_id, title, status, last_model_config_id)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(title)s, %(status)s, %(last_model_config_id)s)\nRETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 INSERT_CHAT_FILE = "INSERT INTO chat_files (id, owner_id, organization_id, name, mimetype, data)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(name)s, %(mimetype)s, %(data)s)\nRETURNING id, owner_id, organization_id, name, mimetype, data, created_at"
 INSERT_CHAT_MESSAGE = "INSERT INTO chat_messages (\n    chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens,\n    total_cost_micros\n) VALUES (\n    %(chat_id)s, %(created_by)s, %(role)s, %(content)s, %(model_config_id)s, %(input_tokens)s,\n    %(output_tokens)s, %(total_cost_micros)s\n)\nRETURNING id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at"
 INSERT_CHAT_MODEL_CONFIG = "INSERT INTO chat_model_configs (id, provider, model, display_name, enabled, is_default, context_limit)\nVALUES (%(id)s, %(provider)s, %(model)s, %(display_name)s, %(enabled)s, %(is_default)s, %(context_limit)s)\nRETURNING id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at"
@@ -100,11 +100,11 @@ INSERT_ORGANIZATION_MEMBER = "INSERT INTO organization_members (user_id, organiz
 INSERT_USER = "INSERT INTO users (id, email, username, rbac_roles, status)\nVALUES (%(id)s, %(email)s, %(username)s, %(rbac_roles)s::text[], %(status)s)\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
 LOCK_CHAT_MODEL_CONFIG_WRITES = "SELECT true AS locked FROM pg_advisory_xact_lock(hashtext('dbauthz.chat_model_configs.default'))"
 SOFT_DELETE_CHAT_MESSAGE = "UPDATE chat_messages SET deleted = true WHERE chat_id = %(chat_id)s AND id = %(id)s AND NOT deleted"
-UNARCHIVE_CHAT = "UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
+UNARCHIVE_CHAT = "UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 UPDATE_API_KEY_LAST_USED = "UPDATE api_keys SET last_used = %(last_used)s WHERE id = %(id)s"
 UPDATE_CHAT_MODEL_CONFIG = "UPDATE chat_model_configs\nSET display_name = %(display_name)s, enabled = %(enabled)s, is_default = %(is_default)s,\n    context_limit = %(context_limit)s, updated_at = now()\nWHERE id = %(id)s\nRETURNING id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at"
-UPDATE_CHAT_STATUS = "UPDATE chats SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
-UPDATE_CHAT_TITLE = "UPDATE chats SET title = %(title)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at"
+UPDATE_CHAT_STATUS = "UPDATE chats SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
+UPDATE_CHAT_TITLE = "UPDATE chats SET title = %(title)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 UPDATE_CUSTOM_ROLE = "UPDATE custom_roles\nSET display_name = %(display_name)s,\n    org_permissions = %(org_permissions)s::text[],\n    member_permissions = %(member_permissions)s::text[],\n    version = version + 1,\n    updated_at = now()\nWHERE organization_id = %(organization_id)s AND name = %(name)s\nRETURNING organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at"
 UPDATE_MEMBER_ROLES = "UPDATE organization_members\nSET roles = %(granted_roles)s::text[]\nWHERE organization_id = %(organization_id)s AND user_id = %(user_id)s\nRETURNING user_id, organization_id, roles, created_at"
 UPDATE_USER_ROLES = "UPDATE users\nSET rbac_roles = %(granted_roles)s::text[], updated_at = now()\nWHERE id = %(id)s\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
@@ -116,11 +116,13 @@ _USER_STATUS_MEMBERS = {m.value: m for m in UserStatus}
 
 
 def _api_key(r: Sequence[Any]) -> ApiKey:
-    return ApiKey(r[0], r[1], r[2], r[3], r[4], r[5])
+    return ApiKey(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]), tuple(r[7]))
 
 
 def _chat(r: Sequence[Any]) -> Chat:
-    return Chat(r[0], r[1], r[2], r[3], _CHAT_STATUS_MEMBERS[r[4]], r[5], r[6], r[7], r[8])
+    return Chat(
+        r[0], r[1], r[2], r[3], _CHAT_STATUS_MEMBERS[r[4]], r[5], r[6], r[7], r[8], r[9], r[10]
+    )
 
 
 def _chat_file(r: Sequence[Any]) -> ChatFile:
@@ -171,12 +173,15 @@ def _get_authorization_by_api_key_row(r: Sequence[Any]) -> GetAuthorizationByAPI
         tuple(r[7]),
         tuple(r[8]),
         r[9],
+        tuple(r[10]),
+        tuple(r[11]),
+        tuple(r[12]),
     )
 
 
 def _get_authorization_user_roles_row(r: Sequence[Any]) -> GetAuthorizationUserRolesRow:
     return GetAuthorizationUserRolesRow(
-        r[0], r[1], _USER_STATUS_MEMBERS[r[2]], tuple(r[3]), tuple(r[4]), r[5]
+        r[0], r[1], _USER_STATUS_MEMBERS[r[2]], tuple(r[3]), tuple(r[4]), r[5], tuple(r[6])
     )
 
 
@@ -315,8 +320,9 @@ class SqlQuerier:
         names, so one function builds the subject from either. `custom_roles` holds the definitions
         (with their versions) of the custom roles the user holds, as JSON: a changed definition is in
         force on the next request in every process, with no cache to invalidate and no extra query.
-        More facts about the subject (its group ids) become further columns of this one row, each a
-        correlated array or JSON aggregate, never another query.
+        The stored groups the user is in (`group_ids`) and the key's scope (`scopes`, `allow_list`)
+        are further columns of this one row: more facts about the subject are always another column,
+        each a correlated array or JSON aggregate, never another query.
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_AUTHORIZATION_BY_API_KEY, dict[str, Any]({"id": id})
         return _get_authorization_by_api_key_row(
@@ -330,7 +336,8 @@ class SqlQuerier:
         """`GetAuthorizationUserRoles` (:one).
         Everything needed to build a subject, in one round trip: site roles, status, and every
         membership as 'role:org' plus the implied 'organization-member:org', and the definitions of
-        the custom roles held (JSON; see GetAuthorizationByAPIKey).
+        the custom roles held (JSON; see GetAuthorizationByAPIKey), and the stored groups it is in
+        (the organizations' implicit Everyone groups are implied by the memberships).
         Returns the row; raises `NotFoundError` when no row matches."""
         sql, params = GET_AUTHORIZATION_USER_ROLES, dict[str, Any]({"user_id": user_id})
         return _get_authorization_user_roles_row(

@@ -6,11 +6,11 @@ DELETE FROM api_keys WHERE id = %(id)s
 -- end
 
 -- name: GetAPIKeyByID :one
-SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE id = %(id)s
+SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE id = %(id)s
 -- end
 
 -- name: GetAPIKeysByUserID :many
-SELECT id, hashed_secret, user_id, expires_at, created_at, last_used FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id
+SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id
 -- end
 
 -- name: GetAuthorizationByAPIKey :one
@@ -38,7 +38,12 @@ SELECT
         FROM organization_members m
         JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)
         WHERE m.user_id = u.id
-    ), '[]')::text AS custom_roles
+    ), '[]')::text AS custom_roles,
+    array(
+        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id
+    )::uuid[] AS group_ids,
+    k.scopes,
+    k.allow_list
 FROM api_keys k
 JOIN users u ON u.id = k.user_id
 WHERE k.id = %(id)s
@@ -47,7 +52,7 @@ WHERE k.id = %(id)s
 -- name: InsertAPIKey :one
 INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)
 VALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s)
-RETURNING id, hashed_secret, user_id, expires_at, created_at, last_used
+RETURNING id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list
 -- end
 
 -- name: UpdateAPIKeyLastUsed :execrows

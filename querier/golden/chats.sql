@@ -2,7 +2,7 @@
 -- Filtered statements show SAMPLE_FILTER spliced in at `-- @authorize_filter`.
 
 -- name: ArchiveChat :one
-UPDATE chats SET archived = true, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at
+UPDATE chats SET archived = true, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl
 -- end
 
 -- name: DeleteChat :execrows
@@ -10,11 +10,11 @@ DELETE FROM chats WHERE id = %(id)s
 -- end
 
 -- name: GetChat :one
-SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats WHERE id = %(id)s
+SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats WHERE id = %(id)s
 -- end
 
 -- name: GetChats :many
-SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at FROM chats
+SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats
 WHERE
     (%(owner_id)s::uuid IS NULL OR owner_id = %(owner_id)s::uuid)
     AND (%(archived)s::boolean IS NULL OR archived = %(archived)s::boolean)
@@ -28,17 +28,17 @@ LIMIT %(page_limit)s::integer
 -- name: InsertChat :one
 INSERT INTO chats (id, owner_id, organization_id, title, status, last_model_config_id)
 VALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(title)s, %(status)s, %(last_model_config_id)s)
-RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at
+RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl
 -- end
 
 -- name: UnarchiveChat :one
-UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at
+UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl
 -- end
 
 -- name: UpdateChatStatus :one
-UPDATE chats SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at
+UPDATE chats SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl
 -- end
 
 -- name: UpdateChatTitle :one
-UPDATE chats SET title = %(title)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at
+UPDATE chats SET title = %(title)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl
 -- end

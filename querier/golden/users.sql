@@ -22,7 +22,10 @@ SELECT
         FROM organization_members m
         JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)
         WHERE m.user_id = u.id
-    ), '[]')::text AS custom_roles
+    ), '[]')::text AS custom_roles,
+    array(
+        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id
+    )::uuid[] AS group_ids
 FROM users u
 WHERE u.id = %(user_id)s
 -- end

@@ -23,8 +23,9 @@ SELECT * FROM api_keys WHERE user_id = @user_id ORDER BY created_at, id;
 -- names, so one function builds the subject from either. `custom_roles` holds the definitions
 -- (with their versions) of the custom roles the user holds, as JSON: a changed definition is in
 -- force on the next request in every process, with no cache to invalidate and no extra query.
--- More facts about the subject (its group ids) become further columns of this one row, each a
--- correlated array or JSON aggregate, never another query.
+-- The stored groups the user is in (`group_ids`) and the key's scope (`scopes`, `allow_list`)
+-- are further columns of this one row: more facts about the subject are always another column,
+-- each a correlated array or JSON aggregate, never another query.
 SELECT
     k.id AS key_id,
     k.hashed_secret,
@@ -49,7 +50,12 @@ SELECT
         FROM organization_members m
         JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)
         WHERE m.user_id = u.id
-    ), '[]')::text AS custom_roles
+    ), '[]')::text AS custom_roles,
+    array(
+        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id
+    )::uuid[] AS group_ids,
+    k.scopes,
+    k.allow_list
 FROM api_keys k
 JOIN users u ON u.id = k.user_id
 WHERE k.id = @id;

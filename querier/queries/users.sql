@@ -41,7 +41,8 @@ UPDATE users SET status = @status, updated_at = now() WHERE id = @id RETURNING *
 -- name: GetAuthorizationUserRoles :one
 -- Everything needed to build a subject, in one round trip: site roles, status, and every
 -- membership as 'role:org' plus the implied 'organization-member:org', and the definitions of
--- the custom roles held (JSON; see GetAuthorizationByAPIKey).
+-- the custom roles held (JSON; see GetAuthorizationByAPIKey), and the stored groups it is in
+-- (the organizations' implicit Everyone groups are implied by the memberships).
 SELECT
     u.id,
     u.username,
@@ -62,7 +63,10 @@ SELECT
         FROM organization_members m
         JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)
         WHERE m.user_id = u.id
-    ), '[]')::text AS custom_roles
+    ), '[]')::text AS custom_roles,
+    array(
+        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id
+    )::uuid[] AS group_ids
 FROM users u
 WHERE u.id = @user_id;
 
