@@ -30,10 +30,11 @@ SCOPES = (
 
 def test_no_server_errors_with_scoped_tokens(world: World) -> None:
     user_id = world.user("chatter").id
-    tokens = [
-        world.run(lambda q, s=s, a=a: str(mint_token(q, user_id, timedelta(hours=1), s, a)[0]))
-        for s, a in SCOPES
-    ]
+
+    def minted(names: tuple[str, ...], allow: tuple[str, ...]) -> str:
+        return str(world.run(lambda q: mint_token(q, user_id, timedelta(hours=1), names, allow))[0])
+
+    tokens = [minted(names, allow) for names, allow in SCOPES]
     actors = [world.headers("owner"), world.headers("chatter")]
     actors += [{"Authorization": f"Bearer {t}"} for t in tokens]
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.app)
