@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from authz.token_scopes import PUBLIC_SCOPE_NAMES
+from querier.roundtrips import count_async_round_trips
 from server.errors import NOT_FOUND_DETAIL
 from tests.server.conftest import World, error_of, error_of_text
 
@@ -231,3 +232,20 @@ def test_a_scope_never_grants_what_the_roles_do_not(world: World) -> None:
     token = mint(world, "member", {"scopes": ["chat:use"]})["key"]
     assert as_token(world, token, "POST", "/api/v2/chats", json={"title": "x"}).status_code == 403
     assert as_token(world, token, "GET", "/api/v2/chats").json() == []
+
+
+def test_scoped_requests_cost_no_extra_round_trip(world: World) -> None:
+    """The scope comes with the key in the authentication statement; minting for oneself is
+    that statement and the insert (a scope check is pure: no read)."""
+    chat = new_chat(world, "chatter", "trips")
+    token = mint(world, "chatter", {"scopes": ["chat:read"]})["key"]
+    as_token(world, token, "GET", "/api/v2/chats")  # warm: a fresh last_used
+    for url in ("/api/v2/chats", f"/api/v2/chats/{chat}"):
+        with count_async_round_trips() as trips:
+            assert as_token(world, token, "GET", url).status_code == 200
+        assert dict(trips.kinds) == {"statement": 2}, url
+    world.call("chatter", "GET", "/api/v2/chats")
+    with count_async_round_trips() as trips:
+        response = world.call("chatter", "POST", TOKENS.format(user="me"), json={})
+    assert response.status_code == 201
+    assert dict(trips.kinds) == {"statement": 2}
