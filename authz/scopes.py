@@ -92,6 +92,12 @@ def _parse_entry(entry: tuple[str, UUID | str]) -> AllowEntry:
         raise ValueError(f"allow-list entry {entry!r}: id is neither '*' nor a UUID") from None
 
 
+def parse_allow_list_entry(entry: tuple[str, UUID | str]) -> AllowEntry:
+    """Validate one `(type, id)` allow-list entry as `Scope` does (`ValueError` saying why):
+    the type known or `*`, the id a UUID or `*`, a `*` type only with a `*` id."""
+    return _parse_entry(entry)
+
+
 @dataclass(frozen=True, slots=True)
 class ScopeTerm:
     """What the scope admits for one (type, action) when it is restricted to some ids."""

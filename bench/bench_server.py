@@ -2,8 +2,10 @@
 
     uv run python bench/bench_server.py [--requests N] [--clients N] [--time-limit S]
 
-Starts a throwaway embedded PostgreSQL, migrates it, seeds a few chat-access users with tokens,
-serves the app with uvicorn on 127.0.0.1 (a free port, in a background thread), and drives it
+Starts a throwaway embedded PostgreSQL, migrates it, seeds a few chat-access users with tokens
+(each also holds a `chat:read` token: the `scoped_*` requests use it, and the `chat:read` token's
+chat creation must be refused with 403 — counted as expected refusals, any other answer is an
+error), serves the app with uvicorn on 127.0.0.1 (a free port, in a background thread), and drives it
 with client threads until the request count or the time limit is reached. Prints p50 / p99
 latency and the error count, then checks that every chat the run created is readable by its
 owner (nothing lost). Exits 1 on any error. Loopback only; bounded in count and time.
@@ -51,7 +53,12 @@ OPERATIONS: tuple[tuple[str, int], ...] = (
     ("list_messages", 10),
     ("cost_summary", 10),
     ("default_model", 5),
+    ("scoped_list", 5),
+    ("scoped_get", 5),
+    ("scoped_create", 3),
 )
+EXPECTED_REFUSAL: dict[str, int] = {"scoped_create": 403}
+"""Requests whose scope must refuse them: this status is expected, not an error."""
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     per_operation: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)
     created: list[tuple[str, str, str]] = field(default_factory=list)  # chat id, title, token
 
     def record(self, operation: str, seconds: float, error: str | None) -> None:
@@ -70,8 +78,9 @@ class Stats:
                 self.errors.append(f"{operation}: {error}")
 
 
-def seed(engine: Engine) -> list[str]:
-    """A default model config and `USERS` chat-access users; one token each."""
+def seed(engine: Engine) -> list[tuple[str, str]]:
+    """A default model config and `USERS` chat-access users; each an unscoped token and a
+    `chat:read` one."""
     with engine.begin() as conn, as_system_restricted():
         q = AuthzQuerier(SqlQuerier(conn), Authorizer())
         q.insert_chat_model_config(
@@ -92,7 +101,12 @@ def seed(engine: Engine) -> list[str]:
                 rbac_roles=("chat-access",),
                 status=UserStatus.ACTIVE,
             )
-            tokens.append(str(mint_token(q, user.id, timedelta(hours=1))[0]))
+            tokens.append(
+                (
+                    str(mint_token(q, user.id, timedelta(hours=1))[0]),
+                    str(mint_token(q, user.id, timedelta(hours=1), ("chat:read",))[0]),
+                )
+            )
     return tokens
 
 
@@ -117,10 +131,12 @@ def serve_in_background(engine: Engine) -> tuple[uvicorn.Server, threading.Threa
 class Client:
     """One simulated user session: its own connection, token and chats."""
 
-    def __init__(self, base_url: str, token: str, seed: int) -> None:
+    def __init__(self, base_url: str, tokens: tuple[str, str], seed: int) -> None:
+        token, scoped = tokens
         self.http = httpx2.Client(
             base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
+        self.scoped = {"Authorization": f"Bearer {scoped}"}
         self.token = token
         self.random = random.Random(seed)
         self.chats: list[str] = []
@@ -128,7 +144,7 @@ class Client:
     def pick(self) -> str:
         names, weights = zip(*OPERATIONS, strict=True)
         name: str = self.random.choices(names, weights)[0]
-        if not self.chats and name in {"get_chat", "post_message", "list_messages"}:
+        if not self.chats and name in {"get_chat", "post_message", "list_messages", "scoped_get"}:
             return "create_chat"
         return name
 
@@ -138,7 +154,10 @@ class Client:
         error: str | None = None
         try:
             response = request()
-            if response.status_code >= 300:
+            if response.status_code == EXPECTED_REFUSAL.get(name):
+                with stats.lock:
+                    stats.refused[name] += 1
+            elif name in EXPECTED_REFUSAL or response.status_code >= 300:
                 error = f"{response.status_code} {response.text[:200]}"
             elif name == "create_chat":
                 chat = response.json()
@@ -174,8 +193,19 @@ class Client:
     def default_model(self) -> httpx2.Response:
         return self.http.get("/api/v2/chats/model-configs/default")
 
+    def scoped_list(self) -> httpx2.Response:
+        return self.http.get("/api/v2/chats", params={"limit": 25}, headers=self.scoped)
 
-def drive(base_url: str, tokens: list[str], total: int, clients: int, limit_s: float) -> Stats:
+    def scoped_get(self) -> httpx2.Response:
+        return self.http.get(f"/api/v2/chats/{self.random.choice(self.chats)}", headers=self.scoped)
+
+    def scoped_create(self) -> httpx2.Response:
+        return self.http.post("/api/v2/chats", json={"title": "refused"}, headers=self.scoped)
+
+
+def drive(
+    base_url: str, tokens: list[tuple[str, str]], total: int, clients: int, limit_s: float
+) -> Stats:
     stats = Stats()
     counter = itertools.count()
     deadline = time.monotonic() + limit_s
@@ -260,6 +290,8 @@ def main() -> int:
     )
     print("mix:        " + ", ".join(f"{k} {v}" for k, v in sorted(stats.per_operation.items())))
     print(f"errors:     {len(stats.errors)}")
+    refused = ", ".join(f"{k} {v}" for k, v in sorted(stats.refused.items())) or "none"
+    print(f"refused:    {refused} (expected: the chat:read token may not create chats)")
     for error in stats.errors[:10]:
         print(f"  {error}")
     print(

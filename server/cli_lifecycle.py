@@ -21,7 +21,7 @@ from server.cli import PLAIN_HELP, app, fail, resolve_user, system_querier, user
 from server.validation import check_org_name
 
 tokens_app = typer.Typer(
-    help="API tokens: list (metadata only) and revoke.",
+    help="API tokens: create (scoped), list (metadata only) and revoke.",
     no_args_is_help=True,
     rich_markup_mode=PLAIN_HELP,
 )
@@ -45,7 +45,7 @@ PAGE = 500
 
 @tokens_app.command("list")
 def tokens_list(user: UserRef) -> None:
-    """The user's tokens: id, created, expires, last used (never a secret or hash)."""
+    """The user's tokens: id, created, expires, last used, scope (never a secret or hash)."""
     with system_querier() as q:
         target = resolve_user(q, user)
         keys = q.get_api_keys_by_user_id(user_id=target.id)
@@ -53,6 +53,7 @@ def tokens_list(user: UserRef) -> None:
         typer.echo(
             f"{key.id}  created {key.created_at:%Y-%m-%d %H:%M}  "
             f"expires {key.expires_at:%Y-%m-%d %H:%M}  last used {key.last_used:%Y-%m-%d %H:%M}"
+            f"  scopes {','.join(key.scopes)} on {','.join(key.allow_list)}"
         )
 
 

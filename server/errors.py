@@ -4,8 +4,10 @@
 |-----------------------------------------|--------|---------------------------------------|
 | `AuthenticationError`                   | 401    | why; `WWW-Authenticate: Bearer`       |
 | `NotAuthorizedError` (pre-flight/write) | 403    | vague, or the role it may not assign  |
+|                                         |        | (or what makes a new token broader)   |
 | `NotFoundError`, `ResourceHiddenError`  | 404    | one body for missing *and* unreadable |
 | `InvalidRoleError`, constraint, data    | 400    | what was wrong                        |
+| `InvalidScopeError` (a token's scope)   | 400    | the unknown names, or the bad entry   |
 | `UniqueViolationError`                  | 409    | which constraint                      |
 | deadlock, serialization, lock timeout   | 409    | retry; `Retry-After: 1`               |
 | request validation                      | 422    | the failed fields (input not echoed)  |
@@ -46,6 +48,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authz import InvalidRoleError, NotAuthorizedError, RoleEscalationError
+from authz.token_scopes import InvalidScopeError, ScopeEscalationError
 from querier.dbauthz import RoleAssignmentError
 from querier.errors import ConstraintViolationError, NotFoundError, UniqueViolationError
 from server.auth import AuthenticationError
@@ -100,7 +103,7 @@ def forbidden_detail(exc: NotAuthorizedError) -> str:
     """A role-assignment denial names the role, an escalation refusal the permission the caller
     lacks (its own rights and the role it submitted: nothing about other data); every other
     denial stays vague."""
-    if isinstance(exc, RoleAssignmentError | RoleEscalationError):
+    if isinstance(exc, RoleAssignmentError | RoleEscalationError | ScopeEscalationError):
         return str(exc)
     return FORBIDDEN_DETAIL
 
@@ -316,6 +319,7 @@ HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Any]], ...
     (NotFoundError, on_not_found),
     (ResourceHiddenError, on_not_found),
     (InvalidRoleError, on_invalid_role),
+    (InvalidScopeError, on_invalid_role),  # a token's scope: unknown names, bad entries
     (ConstraintViolationError, on_constraint_violation),
     (DBAPIError, on_dbapi_error),
     (PoolTimeoutError, on_database_unavailable),

@@ -63,6 +63,10 @@ EXTRA: Mapping[tuple[str, str], Mapping[int, str]] = {
     ("POST", "/api/v2/chats/{chat_id}/messages"): {
         403: "The caller may read the chat but not add to it."
     },
+    ("GET", "/api/v2/users/me"): {
+        404: "The caller's token is scoped without `user:read` (e.g. `chat:read`): to it, its "
+        "own user is unreadable, which reads as missing."
+    },
 }
 """Statuses a route returns that its own declaration does not (yet) say; keyed by
 (method, path template). Prefer `responses=` on the route for new ones."""

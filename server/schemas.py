@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 from uuid import UUID
 
 from pydantic import (
@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from querier.generated.models import (
+    ApiKey,
     ChatFile,
     ChatMessageRole,
     ChatStatus,
@@ -330,6 +331,30 @@ class MemberResponse(ResponseBody):
 # --- API keys ------------------------------------------------------------------------------------
 
 
+MAX_SCOPE_TEXT_CHARS = 64
+"""A scope name, an allow-list type or id: bounded here (422); their meaning is checked by the
+data layer (`authz.token_scopes`: 400 naming what is unknown)."""
+ScopeText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_SCOPE_TEXT_CHARS), Storable
+]
+
+
+class AllowListEntry(RequestBody):
+    """One object (or every object of a type, or everything) a token may reach."""
+
+    type: ScopeText = Field(description="A resource type (`chat`, `user`, …) or `*`.")
+    id: ScopeText = Field(description="The object's id (a UUID), or `*` for every one.")
+
+    @classmethod
+    def parse(cls, stored: str) -> AllowListEntry:
+        """From the stored `type:id` form."""
+        resource_type, _, ident = stored.partition(":")
+        return cls.model_construct(type=resource_type, id=ident)  # as stored, never refused
+
+    def stored(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
 class ApiKeyResponse(ResponseBody):
     """A key's metadata. Never its secret (not stored) or its hash."""
 
@@ -338,3 +363,20 @@ class ApiKeyResponse(ResponseBody):
     created_at: datetime
     expires_at: datetime
     last_used: datetime
+    scopes: list[str] = Field(description='Scope names; `["all"]` restricts nothing.')
+    allow_list: list[AllowListEntry] = Field(
+        description='What the token may reach; `[{"type": "*", "id": "*"}]`: anything.'
+    )
+
+    @classmethod
+    def of(cls, row: object) -> Self:
+        key = cast(ApiKey, row)
+        return cls(
+            id=key.id,
+            user_id=key.user_id,
+            created_at=key.created_at,
+            expires_at=key.expires_at,
+            last_used=key.last_used,
+            scopes=list(key.scopes),
+            allow_list=[AllowListEntry.parse(text) for text in key.allow_list],
+        )

@@ -17,6 +17,9 @@ DEFAULT_MAX_JSON_BYTES = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_JSON_NESTING = 64
 DEFAULT_TOKEN_LIFETIME = timedelta(days=30)
+MIN_TOKEN_LIFETIME = timedelta(minutes=1)
+MAX_TOKEN_LIFETIME = timedelta(days=365)
+"""Bounds of a token minted on request (`POST …/keys/tokens`, `dbauthz tokens create`)."""
 
 MAX_JSON_BYTES_ENV = "DBAUTHZ_MAX_JSON_BYTES"
 MAX_FILE_BYTES_ENV = "DBAUTHZ_MAX_UPLOAD_BYTES"

@@ -11,11 +11,16 @@ import hmac
 import re
 import secrets
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from authz.token_scopes import DEFAULT_ALLOW_LIST, DEFAULT_SCOPES
+from querier.generated.async_protocol import AsyncQuerier
+from querier.generated.models import ApiKey
 from querier.generated.protocol import Querier
+from server.settings import MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME
 
 TOKEN_ID_LENGTH = 12
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -59,11 +64,57 @@ def secret_matches(secret: str, hashed_secret: bytes) -> bool:
     return hmac.compare_digest(hash_secret(secret), hashed_secret)
 
 
-def mint_token(q: Querier, user_id: UUID, lifetime: timedelta) -> tuple[Token, datetime]:
-    """Store a new key for `user_id` through `q` (whose actor must be allowed to create it)."""
+def mint_token(
+    q: Querier,
+    user_id: UUID,
+    lifetime: timedelta,
+    scopes: Sequence[str] = DEFAULT_SCOPES,
+    allow_list: Sequence[str] = DEFAULT_ALLOW_LIST,
+) -> tuple[Token, datetime]:
+    """Store a new key for `user_id` through `q` (whose actor must be allowed to create it, and
+    whose own scope the requested one may not exceed); unscoped unless `scopes`/`allow_list`."""
     token = generate_token()
     expires_at = datetime.now(UTC) + lifetime
     q.insert_api_key(
-        id=token.id, hashed_secret=token.hashed_secret, user_id=user_id, expires_at=expires_at
+        id=token.id,
+        hashed_secret=token.hashed_secret,
+        user_id=user_id,
+        expires_at=expires_at,
+        scopes=tuple(scopes),
+        allow_list=tuple(allow_list),
     )
     return token, expires_at
+
+
+async def mint_token_async(
+    q: AsyncQuerier,
+    user_id: UUID,
+    lifetime: timedelta,
+    scopes: Sequence[str] = DEFAULT_SCOPES,
+    allow_list: Sequence[str] = DEFAULT_ALLOW_LIST,
+) -> tuple[Token, ApiKey]:
+    """`mint_token` on the async face; also returns the stored key (its canonical scope)."""
+    token = generate_token()
+    key = await q.insert_api_key(
+        id=token.id,
+        hashed_secret=token.hashed_secret,
+        user_id=user_id,
+        expires_at=datetime.now(UTC) + lifetime,
+        scopes=tuple(scopes),
+        allow_list=tuple(allow_list),
+    )
+    return token, key
+
+
+class LifetimeError(ValueError):
+    """A token lifetime outside `MIN_TOKEN_LIFETIME`..`MAX_TOKEN_LIFETIME`; `str()` says so."""
+
+
+def checked_lifetime(lifetime: timedelta) -> timedelta:
+    """The lifetime of a token minted on request (API, `tokens create`), within the bounds."""
+    if not MIN_TOKEN_LIFETIME <= lifetime <= MAX_TOKEN_LIFETIME:
+        raise LifetimeError(
+            f"a token lifetime must be between {int(MIN_TOKEN_LIFETIME.total_seconds())} seconds "
+            f"and {MAX_TOKEN_LIFETIME.days} days"
+        )
+    return lifetime

@@ -14,6 +14,7 @@ authorization once, as one of these patterns around the query it runs:
 `Decider.role_changes`     every changed role checked twice (permission + assignment table)
 `Decider.may_use_models`   whoever may use chats somewhere, or read model configs
 `Decider.cost_scope`       one's own cost, or read on the owner's chats
+`Decider.mintable_scope`   a new token's scope: valid, and no broader than the actor's own
 =========================  ==================================================================
 
 Nothing here awaits or runs SQL: a decision takes the actor and what was fetched and raises
@@ -48,6 +49,7 @@ from authz import (
 )
 from authz.custom_roles import CustomRole
 from authz.escalation import check_may_grant_role
+from authz.token_scopes import check_may_mint, requested_scope
 
 log = logging.getLogger("dbauthz")
 
@@ -265,6 +267,16 @@ class Decider:
             self.check(actor, Action.CREATE, chats_anywhere(actor))
         else:
             self.check(actor, Action.READ, resources.CHAT.with_owner(owner_id))
+
+    def mintable_scope(
+        self, actor: Subject, names: Sequence[str], allow_list: Sequence[str]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A new token's scope names and allow-list, canonical, if the actor may mint them:
+        `InvalidScopeError` for unknown names or malformed entries, `ScopeEscalationError`
+        when they would reach further than the actor's own scope (`authz.token_scopes`)."""
+        scope, stored_names, stored_entries = requested_scope(names, allow_list)
+        check_may_mint(actor, scope)
+        return stored_names, stored_entries
 
 
 def is_builtin(name: str) -> bool:

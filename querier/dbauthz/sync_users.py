@@ -141,11 +141,27 @@ class UserMethods(AuthzBase):
         return self._inner.get_authorization_by_api_key(id=id)
 
     def insert_api_key(
-        self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
+        self,
+        *,
+        id: str,
+        hashed_secret: bytes,
+        user_id: UUID,
+        expires_at: datetime,
+        scopes: tuple[str, ...],
+        allow_list: tuple[str, ...],
     ) -> ApiKey:
-        self._decide.check(current_actor(), Action.CREATE, resources.API_KEY.with_owner(user_id))
+        """`create` on the user's `api_key`; then the scope must be valid (`InvalidScopeError`)
+        and no broader than the actor's own (`ScopeEscalationError`): it is stored canonical."""
+        actor = current_actor()
+        self._decide.check(actor, Action.CREATE, resources.API_KEY.with_owner(user_id))
+        names, entries = self._decide.mintable_scope(actor, scopes, allow_list)
         return self._inner.insert_api_key(
-            id=id, hashed_secret=hashed_secret, user_id=user_id, expires_at=expires_at
+            id=id,
+            hashed_secret=hashed_secret,
+            user_id=user_id,
+            expires_at=expires_at,
+            scopes=names,
+            allow_list=entries,
         )
 
     def get_api_key_by_id(self, *, id: str) -> ApiKey:

@@ -535,9 +535,19 @@ class AsyncSqlQuerier:
         return [s._user(r) for r in await cur.fetchall()]
 
     async def insert_api_key(
-        self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
+        self,
+        *,
+        id: str,
+        hashed_secret: bytes,
+        user_id: UUID,
+        expires_at: datetime,
+        scopes: tuple[str, ...],
+        allow_list: tuple[str, ...],
     ) -> ApiKey:
         """`InsertAPIKey` (:one).
+        `scopes` (built-in scope names) and `allow_list` (`type:id` entries) narrow what the key's
+        requests may do: `{all}` on `{*:*}` restricts nothing. The authorizing querier validates both
+        and refuses a scope broader than the minting actor's own.
         Returns the row; raises `NotFoundError` when no row matches.
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
@@ -548,6 +558,8 @@ class AsyncSqlQuerier:
                     "hashed_secret": hashed_secret,
                     "user_id": user_id,
                     "expires_at": expires_at,
+                    "scopes": list(scopes),
+                    "allow_list": list(allow_list),
                 }
             ),
         )

@@ -88,7 +88,7 @@ GET_USER_BY_EMAIL_OR_USERNAME = "SELECT id, email, username, rbac_roles, status,
 GET_USER_BY_ID = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s"
 GET_USER_BY_ID_FOR_UPDATE = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users WHERE id = %(id)s FOR UPDATE"
 GET_USERS = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users\nWHERE\n    (%(after_id)s::uuid IS NULL\n     OR (created_at, id) > (SELECT u.created_at, u.id FROM users u WHERE u.id = %(after_id)s::uuid))\n    AND (%(status)s::user_status IS NULL OR status = %(status)s::user_status)\n    -- @authorize_filter\nORDER BY created_at, id\nLIMIT %(page_limit)s::integer"
-INSERT_API_KEY = "INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)\nVALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s)\nRETURNING id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list"
+INSERT_API_KEY = "INSERT INTO api_keys (id, hashed_secret, user_id, expires_at, scopes, allow_list)\nVALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s, %(scopes)s, %(allow_list)s)\nRETURNING id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list"
 INSERT_CHAT = "INSERT INTO chats (id, owner_id, organization_id, title, status, last_model_config_id)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(title)s, %(status)s, %(last_model_config_id)s)\nRETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 INSERT_CHAT_FILE = "INSERT INTO chat_files (id, owner_id, organization_id, name, mimetype, data)\nVALUES (%(id)s, %(owner_id)s, %(organization_id)s, %(name)s, %(mimetype)s, %(data)s)\nRETURNING id, owner_id, organization_id, name, mimetype, data, created_at"
 INSERT_CHAT_MESSAGE = "INSERT INTO chat_messages (\n    chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens,\n    total_cost_micros\n) VALUES (\n    %(chat_id)s, %(created_by)s, %(role)s, %(content)s, %(model_config_id)s, %(input_tokens)s,\n    %(output_tokens)s, %(total_cost_micros)s\n)\nRETURNING id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at"
@@ -755,9 +755,19 @@ class SqlQuerier:
         return [_user(r) for r in execute(self._conn, sql, params, "GetUsers").fetchall()]
 
     def insert_api_key(
-        self, *, id: str, hashed_secret: bytes, user_id: UUID, expires_at: datetime
+        self,
+        *,
+        id: str,
+        hashed_secret: bytes,
+        user_id: UUID,
+        expires_at: datetime,
+        scopes: tuple[str, ...],
+        allow_list: tuple[str, ...],
     ) -> ApiKey:
         """`InsertAPIKey` (:one).
+        `scopes` (built-in scope names) and `allow_list` (`type:id` entries) narrow what the key's
+        requests may do: `{all}` on `{*:*}` restricts nothing. The authorizing querier validates both
+        and refuses a scope broader than the minting actor's own.
         Returns the row; raises `NotFoundError` when no row matches.
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
@@ -768,6 +778,8 @@ class SqlQuerier:
                     "hashed_secret": hashed_secret,
                     "user_id": user_id,
                     "expires_at": expires_at,
+                    "scopes": list(scopes),
+                    "allow_list": list(allow_list),
                 }
             ),
         )

@@ -50,8 +50,8 @@ WHERE k.id = %(id)s
 -- end
 
 -- name: InsertAPIKey :one
-INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)
-VALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s)
+INSERT INTO api_keys (id, hashed_secret, user_id, expires_at, scopes, allow_list)
+VALUES (%(id)s, %(hashed_secret)s, %(user_id)s, %(expires_at)s, %(scopes)s, %(allow_list)s)
 RETURNING id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list
 -- end
 

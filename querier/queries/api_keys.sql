@@ -1,6 +1,9 @@
 -- name: InsertAPIKey :one
-INSERT INTO api_keys (id, hashed_secret, user_id, expires_at)
-VALUES (@id, @hashed_secret, @user_id, @expires_at)
+-- `scopes` (built-in scope names) and `allow_list` (`type:id` entries) narrow what the key's
+-- requests may do: `{all}` on `{*:*}` restricts nothing. The authorizing querier validates both
+-- and refuses a scope broader than the minting actor's own.
+INSERT INTO api_keys (id, hashed_secret, user_id, expires_at, scopes, allow_list)
+VALUES (@id, @hashed_secret, @user_id, @expires_at, @scopes, @allow_list)
 RETURNING *;
 
 -- name: GetAPIKeyByID :one

@@ -16,6 +16,7 @@ from server.routes import (
     messages,
     model_configs,
     organizations,
+    tokens,
     users,
 )
 
@@ -27,6 +28,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     chats.router,
     users.router,
     keys.router,
+    tokens.router,
     custom_roles.router,
     organizations.router,
 )

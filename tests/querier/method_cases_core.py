@@ -136,13 +136,7 @@ CASES: list[MethodCase] = [
         inner={"get_authorization_by_api_key": KEY_AUTH_ROW},
         writes=True,
     ),
-    MethodCase(
-        "insert_api_key",
-        {"id": "abcdefghij", "hashed_secret": b"x" * 32, "user_id": OWNER, "expires_at": NOW},
-        [(KEY_OBJ, CREATE)],
-        inner={"insert_api_key": API_KEY},
-        writes=True,
-    ),
+    # insert_api_key (scoped tokens): tests/querier/method_cases_tokens.py
     MethodCase(
         "get_api_key_by_id",
         {"id": "abcdefghij"},

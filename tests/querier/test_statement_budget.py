@@ -44,7 +44,14 @@ def _member(q: SqlQuerier) -> dict[str, Any]:
 
 def _key(q: SqlQuerier) -> str:
     key = f"k{uuid.uuid4().hex[:12]}"
-    q.insert_api_key(id=key, hashed_secret=b"s" * 32, user_id=f.user(q).id, expires_at=NOW)
+    q.insert_api_key(
+        id=key,
+        hashed_secret=b"s" * 32,
+        user_id=f.user(q).id,
+        expires_at=NOW,
+        scopes=("all",),
+        allow_list=("*:*",),
+    )
     return key
 
 
@@ -179,6 +186,8 @@ ARGS: dict[str, Args] = {
         "hashed_secret": b"s" * 32,
         "user_id": f.user(q).id,
         "expires_at": NOW,
+        "scopes": ("chat:read",),
+        "allow_list": ("chat:*",),
     },
     "get_api_key_by_id": lambda q: {"id": _key(q)},
     "get_authorization_by_api_key": lambda q: {"id": _key(q)},

@@ -159,7 +159,15 @@ def test_keys_list_metadata_only_and_revoke(world: World) -> None:
     assert listed.status_code == 200
     keys = listed.json()
     assert len(keys) == 2
-    assert set(keys[0]) == {"id", "user_id", "created_at", "expires_at", "last_used"}
+    assert set(keys[0]) == {
+        "id",
+        "user_id",
+        "created_at",
+        "expires_at",
+        "last_used",
+        "scopes",  # scoped tokens (#13): what the key may do, never its secret
+        "allow_list",
+    }
     assert second.id in {k["id"] for k in keys}
     assert second.secret not in listed.text
     assert world.call("owner", "GET", f"{USERS}/{target.id}/keys").json() == keys
