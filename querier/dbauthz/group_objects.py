@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from authz import Action, AuthorizerProtocol, NotAuthorizedError, Object, Subject, resources
 from querier.dbauthz.decide import FilterNotAllowedError
-from querier.errors import QuerierError
+from querier.errors import QuerierError, UniqueViolationError
 
 EVERYONE_NAME = "everyone"
 """The Everyone group's name; reserved, so no stored group can take it."""
@@ -119,4 +119,15 @@ class EveryoneGroupError(NotAuthorizedError):
             internal=f"{actor} tried to {action} the Everyone group of {organization_id}",
             public="the Everyone group is implicit (every member of the organization is in it) "
             "and cannot be changed or deleted; add or remove organization members instead",
+        )
+
+
+def refuse_everyone_name(name: str | None, query: str) -> None:
+    """The name `everyone` is taken in every organization, by its implicit Everyone group: a
+    `UniqueViolationError` on the name constraint, exactly as for a stored duplicate (409)."""
+    if name == EVERYONE_NAME:
+        raise UniqueViolationError(
+            query,
+            "groups_organization_id_name_key",
+            "the name 'everyone' is the organization's implicit Everyone group",
         )

@@ -12,6 +12,7 @@ from server.routes import (
     cost,
     custom_roles,
     files,
+    groups,
     keys,
     messages,
     model_configs,
@@ -28,5 +29,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     users.router,
     keys.router,
     custom_roles.router,
+    groups.router,
     organizations.router,
 )
