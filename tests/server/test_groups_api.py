@@ -9,7 +9,6 @@ added here. The status recorder checks that every status seen is documented.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ GROUPS = "/api/v2/groups"
 
 
 @pytest.fixture(scope="module")
-def world(new_database: NewDatabase) -> Iterator[World]:
+def world(new_database: NewDatabase) -> World:
     w = make_world(new_database())
 
     def org_user_admin(q: SqlQuerier) -> str:
