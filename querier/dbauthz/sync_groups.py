@@ -27,6 +27,7 @@ from querier.dbauthz.group_objects import (
     GroupMembersRefusedError,
     groups_filter,
     new_group_object,
+    refuse_everyone_name,
     roster_object,
 )
 from querier.dbauthz.guards import references_hidden
@@ -44,6 +45,7 @@ class GroupMethods(AuthzBase):
         """`create` on a group of the org; an unreadable organization is a missing one."""
         actor = current_actor()
         self._decide.check(actor, Action.CREATE, new_group_object(organization_id))
+        refuse_everyone_name(name, "InsertGroup")
         with references_hidden("InsertGroup"):
             self._decide.check(actor, Action.READ, organization_object(organization_id))
             return self._inner.insert_group(
@@ -77,6 +79,7 @@ class GroupMethods(AuthzBase):
         actor = current_actor()
         stored = self._inner.get_group_for_update(id=id)
         self._decide.allowed_on(actor, Action.UPDATE, stored)
+        refuse_everyone_name(name, "UpdateGroup")
         return self._inner.update_group(name=name, display_name=display_name, id=id)
 
     def delete_group(self, *, id: UUID) -> int:
