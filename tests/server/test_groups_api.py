@@ -34,6 +34,14 @@ def world(new_database: NewDatabase) -> World:
         return str(mint_token(q, user.id, timedelta(days=1))[0])
 
     w.tokens["org_user_admin"] = w.run(org_user_admin)
+
+    def org_b_admin(q: SqlQuerier) -> str:
+        user = f.user(q, name="orgbadmin")
+        f.member(q, user, w.org_b, "organization-admin")
+        w.users["org_b_admin"] = user
+        return str(mint_token(q, user.id, timedelta(days=1))[0])
+
+    w.tokens["org_b_admin"] = w.run(org_b_admin)
     return w
 
 
@@ -296,3 +304,37 @@ def test_generated_requests_on_real_groups_never_get_a_5xx(world: World) -> None
         no_5xx()
     # The generated requests reached the handlers, not only validation.
     assert {("GET", 200), ("PATCH", 200), ("PATCH", 403), ("DELETE", 403)} <= seen, seen
+
+
+def test_no_group_crosses_organizations(world: World) -> None:
+    a_group = create(world, "a-only", "member")
+    url_a = f"{GROUPS}/{a_group['id']}"
+    # Org B's admin: org A's group is missing to it, whatever it tries.
+    for method, body in (("GET", None), ("PATCH", {"name": "mine"}), ("DELETE", None)):
+        r = world.call("org_b_admin", method, url_a, json=body)
+        assert r.status_code == 404, (method, r.text)
+    r = world.call(
+        "org_b_admin",
+        "POST",
+        f"/api/v2/organizations/{world.org_b.id}/groups",
+        json={"name": "b-team"},
+    )
+    assert r.status_code == 201
+    url_b = f"{GROUPS}/{r.json()['id']}"
+    # ...and it cannot pull org A's member into org B's group: the 400 of an unknown id.
+    refused = world.call("org_b_admin", "PATCH", url_b, json={"add_users": [uid(world, "member")]})
+    unknown_id = str(uuid.uuid4())
+    unknown = world.call("org_b_admin", "PATCH", url_b, json={"add_users": [unknown_id]})
+    assert refused.status_code == unknown.status_code == 400
+    assert error_of(refused)["message"].replace(uid(world, "member"), "<id>") == error_of(unknown)[
+        "message"
+    ].replace(unknown_id, "<id>")
+    # Org A's admin cannot touch org B's group either.
+    assert (
+        world.call(
+            "org_admin", "PATCH", url_b, json={"add_users": [uid(world, "member")]}
+        ).status_code
+        == 404
+    )
+    assert world.call("owner", "GET", url_b).json()["members"] == []
+    assert world.call("owner", "GET", url_a).json()["members"] == [uid(world, "member")]
