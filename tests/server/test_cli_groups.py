@@ -85,3 +85,25 @@ def test_mistakes_are_one_line_and_exit_1(engine: Engine) -> None:
     for args in (("add", "acme", "everyone", "ada"), ("delete", "acme", "everyone")):
         assert "Everyone group is implicit" in error_line(run(engine, "groups", *args))
     assert run(engine, "groups", "add", "acme", "crew").exit_code == 2  # usage: no USER
+
+
+def test_explain_a_group_and_its_roster(engine: Engine) -> None:
+    created = ok(run(engine, "groups", "create", "acme", "explained"))
+    group_id = created.strip().rsplit(" ", 1)[1]
+    ok(run(engine, "groups", "add", "acme", "explained", "bob"))
+
+    def explain(user: str, action: str, obj: str) -> Result:
+        return run(engine, "explain", "--user", user, "--action", action, "--object", obj)
+
+    # bob reads the group and its roster through the group's own ACL entry; ada does not.
+    assert "ACL" in ok(explain("bob", "read", f"group:{group_id}"))
+    ok(explain("bob", "read", f"group_member:{group_id}"))
+    assert explain("ada", "read", f"group:{group_id}").exit_code == 1
+    assert explain("bob", "create", f"group_member:{group_id}").exit_code == 1
+    with engine.connect() as conn:
+        acme = SqlQuerier(conn).get_organization_by_name(name="acme")
+    ok(explain("ada", "read", f"group:{acme.id}"))  # the Everyone group: every member of acme
+    assert explain("ada", "read", f"group_member:{acme.id}").exit_code == 1
+    assert "no group" in error_line(
+        explain("ada", "read", "group:00000000-0000-4000-8000-000000000000")
+    )
