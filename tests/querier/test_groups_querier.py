@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.engine import Connection
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 
 from authz import Action, Authorizer, NotAuthorizedError
 from querier.dbauthz import AuthzQuerier, as_actor
@@ -225,3 +226,32 @@ def test_creating_in_another_or_a_missing_organization_is_refused(world: World) 
     owner = f.user(world.raw, "owner")
     with world.acting(owner) as az, pytest.raises(NotFoundError):  # the same error as unreadable
         az.insert_group(id=uuid.uuid4(), organization_id=uuid.uuid4(), name="x", display_name="")
+
+
+def test_an_addition_and_a_concurrent_leave_never_leave_a_stray_member(engine: Engine) -> None:
+    """The addition holds key-share locks on the memberships it relies on (its own FOR KEY
+    SHARE read, and the foreign key's): a concurrent removal from the organization waits for
+    it, then takes the new group membership with it (cascade)."""
+    with engine.begin() as setup:
+        raw = SqlQuerier(setup)
+        org, admin, ada = f.org(raw), f.user(raw, "owner"), f.user(raw)
+        f.member(raw, ada, org)
+        team = f.group(raw, org)
+    with engine.connect() as c1, engine.connect() as c2:
+        t1 = c1.begin()
+        q1 = AuthzQuerier(SqlQuerier(c1), Authorizer())
+        with as_actor(load_subject(SqlQuerier(c1), admin.id)):
+            q1.insert_group_members(group_id=team.id, organization_id=org.id, user_ids=(ada.id,))
+        with c2.begin():
+            c2.execute(sa.text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                SqlQuerier(c2).delete_organization_member(organization_id=org.id, user_id=ada.id)
+        t1.commit()
+        with c2.begin():
+            assert (
+                SqlQuerier(c2).delete_organization_member(organization_id=org.id, user_id=ada.id)
+                == 1
+            )
+    with engine.connect() as after:
+        rows = SqlQuerier(after).get_group_members(group_id=team.id, organization_id=org.id)
+        assert rows == []
