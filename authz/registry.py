@@ -52,6 +52,11 @@ REGISTRY: Mapping[str, frozenset[Action]] = MappingProxyType(
         "assign_org_role": _ASSIGN | _CRUD,
         "deployment_config": frozenset({Action.READ, Action.UPDATE}),
         "system": _CRUD,
+        # An organization's groups (#13). Membership changes are `group_member` create / delete
+        # on the group's roster, not `update` on the group: who manages groups (org admins)
+        # and who manages who is in them (user admins) differ.
+        "group": _CRUD,
+        "group_member": frozenset({Action.CREATE, Action.READ, Action.DELETE}),
     }
 )
 """Resource type -> the actions it supports. `*` is the permission wildcard, never an object."""

@@ -19,6 +19,8 @@ __all__ = [
     "CONCRETE_PAIRS",
     "CONCRETE_TYPES",
     "DEPLOYMENT_CONFIG",
+    "GROUP",
+    "GROUP_MEMBER",
     "ORGANIZATION",
     "ORGANIZATION_MEMBER",
     "REGISTRY",
@@ -41,6 +43,11 @@ ASSIGN_ROLE = Object("assign_role")
 ASSIGN_ORG_ROLE = Object("assign_org_role")
 """Assigning org roles; always checked `.in_org(org)`."""
 DEPLOYMENT_CONFIG = Object("deployment_config")
+GROUP = Object("group")
+"""A group of an organization; its own members read it through a group ACL entry
+(`querier.dbauthz.group_objects`)."""
+GROUP_MEMBER = Object("group_member")
+"""A group's roster: read it, add to it (`create`), remove from it (`delete`)."""
 SYSTEM = Object("system")
 """Catch-all for internal-only queries, so they are explicit and auditable."""
 

@@ -268,6 +268,9 @@ def _site_role(
 
 
 _CRUD = (Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE)
+_GROUP_TYPES = ("group", "group_member")
+_ROSTER = (Action.CREATE, Action.READ, Action.DELETE)
+"""`group_member`: add to, read and remove from a group's roster."""
 
 _SITE_ROLES: Mapping[str, Role] = MappingProxyType(
     {
@@ -277,7 +280,8 @@ _SITE_ROLES: Mapping[str, Role] = MappingProxyType(
             "Member",
             site=permissions({"assign_role": [Action.READ]}),
             user=(
-                *all_perms_except("chat", "user", "organization_member"),
+                # Never groups or their rosters: membership is granted, not taken (#13).
+                *all_perms_except("chat", "user", "organization_member", *_GROUP_TYPES),
                 *permissions({"user": [Action.READ, Action.READ_PERSONAL, Action.UPDATE_PERSONAL]}),
             ),
         ),
@@ -290,7 +294,13 @@ _SITE_ROLES: Mapping[str, Role] = MappingProxyType(
             site=permissions(
                 {
                     t: [Action.READ]
-                    for t in ("user", "organization", "organization_member", "chat_model_config")
+                    for t in (
+                        "user",
+                        "organization",
+                        "organization_member",
+                        "chat_model_config",
+                        *_GROUP_TYPES,
+                    )
                 }
             ),
         ),
@@ -302,6 +312,9 @@ _SITE_ROLES: Mapping[str, Role] = MappingProxyType(
                     "user": _CRUD,
                     "organization_member": _CRUD,
                     "assign_role": [Action.ASSIGN, Action.UNASSIGN, Action.READ],
+                    # Who is in a group, not which groups exist (organization admins).
+                    "group": [Action.READ],
+                    "group_member": _ROSTER,
                 }
             ),
         ),
@@ -310,7 +323,7 @@ _SITE_ROLES: Mapping[str, Role] = MappingProxyType(
 
 _ORG_MEMBER_PERMS = OrgPermissions(
     org=permissions({"organization": [Action.READ]}),
-    member=all_perms_except("chat", "organization_member"),
+    member=all_perms_except("chat", "organization_member", *_GROUP_TYPES),
 )
 _ORG_TEMPLATES: Mapping[str, tuple[str, OrgPermissions]] = MappingProxyType(
     {
@@ -331,7 +344,12 @@ _ORG_TEMPLATES: Mapping[str, tuple[str, OrgPermissions]] = MappingProxyType(
                 org=permissions(
                     {
                         t: [Action.READ]
-                        for t in ("organization", "organization_member", "chat_model_config")
+                        for t in (
+                            "organization",
+                            "organization_member",
+                            "chat_model_config",
+                            *_GROUP_TYPES,
+                        )
                     }
                 )
             ),
@@ -344,6 +362,8 @@ _ORG_TEMPLATES: Mapping[str, tuple[str, OrgPermissions]] = MappingProxyType(
                         "organization": [Action.READ],
                         "organization_member": _CRUD,
                         "assign_org_role": [Action.ASSIGN, Action.UNASSIGN, Action.READ],
+                        "group": [Action.READ],
+                        "group_member": _ROSTER,
                     }
                 )
             ),

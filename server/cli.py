@@ -494,4 +494,4 @@ def main() -> None:
 
 # Last: these modules add their command groups to `app` and `users_app` defined above.
 db_app.command("url")(db_url)  # defined in server/cli_db_url.py
-from server import cli_inspect, cli_lifecycle, cli_roles, cli_tokens  # noqa: E402, F401
+from server import cli_groups, cli_inspect, cli_lifecycle, cli_roles, cli_tokens  # noqa: E402, F401

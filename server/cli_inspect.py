@@ -78,6 +78,8 @@ def _stored_object(q: AuthzQuerier, type_: str, ref: str) -> Object:
         ).rbac_object(),
         "api_key": lambda: q.get_api_key_by_id(id=ref).rbac_object(),
         "organization_member": lambda: _member(q, ref),
+        "group": lambda: _group(q, ref, roster=False),
+        "group_member": lambda: _group(q, ref, roster=True),
     }
     fetch = fetchers.get(type_)
     if fetch is None:
@@ -89,6 +91,21 @@ def _stored_object(q: AuthzQuerier, type_: str, ref: str) -> Object:
         return fetch()
     except NotFoundError:
         raise fail(f"no {type_} {ref!r}") from None
+
+
+def _group(q: AuthzQuerier, ref: str, *, roster: bool) -> Object:
+    """A group (or its roster: `group_member:GROUP_ID`) by id; an organization's id is its
+    implicit Everyone group (whose roster is the organization's member list)."""
+    from querier.dbauthz.decide import member_object
+    from querier.dbauthz.group_objects import everyone_object, roster_object
+
+    group_id = parse_uuid(ref, "a group id")
+    try:
+        group = q.get_group(id=group_id)
+    except NotFoundError:
+        org = q.get_organization_by_id(id=group_id)  # NotFoundError: "no group …"
+        return member_object(org.id) if roster else everyone_object(org.id)
+    return roster_object(group.id, group.organization_id) if roster else group.rbac_object()
 
 
 def _member(q: AuthzQuerier, ref: str) -> Object:

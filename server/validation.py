@@ -21,6 +21,10 @@ EMAIL_RULE = "must look like name@example.com (no spaces or control characters)"
 USERNAME_RULE = (
     f"must be 1-{USERNAME_MAX} letters, digits, '_', '.' or '-', starting with a letter or digit"
 )
+GROUP_NAME_MAX = 64
+GROUP_NAME_RULE = (
+    f"must be 1-{GROUP_NAME_MAX} lowercase letters, digits or '-', starting with a letter or digit"
+)
 ORG_NAME_RULE = (
     f"must be 1-{ORG_NAME_MAX} lowercase letters, digits or '-', starting with a letter or digit"
 )
@@ -53,3 +57,8 @@ def check_username(value: str) -> str:
 
 def check_org_name(value: str) -> str:
     return _check_name(value, "organization name", ORG_NAME_MAX, _ORG_NAME, ORG_NAME_RULE)
+
+
+def check_group_name(value: str) -> str:
+    """A group's name: the organization-name rule (a group is named like its organization)."""
+    return _check_name(value, "group name", GROUP_NAME_MAX, _ORG_NAME, GROUP_NAME_RULE)

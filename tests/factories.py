@@ -12,6 +12,7 @@ from querier.generated.models import (
     ChatMessageRole,
     ChatModelConfig,
     ChatStatus,
+    Group,
     Organization,
     OrganizationMember,
     User,
@@ -94,3 +95,14 @@ def at(q: SqlQuerier, m: ChatMessage, when: datetime) -> None:
     q.connection.execute(
         sa.text("UPDATE chat_messages SET created_at = :t WHERE id = :id"), {"t": when, "id": m.id}
     )
+
+
+def group(q: SqlQuerier, o: Organization, *members: User, name: str | None = None) -> Group:
+    """A group of `o` with these users (who must be members of `o`) in it."""
+    name = name or f"g{uuid.uuid4().hex[:10]}"
+    row = q.insert_group(id=uuid.uuid4(), organization_id=o.id, name=name, display_name="")
+    if members:
+        q.insert_group_members(
+            group_id=row.id, organization_id=o.id, user_ids=tuple(u.id for u in members)
+        )
+    return row

@@ -22,12 +22,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from querier.dbauthz.async_chats import AsyncChatMethods
+from querier.dbauthz.async_groups import AsyncGroupMethods
 from querier.dbauthz.async_roles import AsyncCustomRoleMethods
 from querier.dbauthz.async_users import AsyncUserMethods
 from querier.generated.async_protocol import AsyncQuerier
 
 
-class AsyncAuthzQuerier(AsyncUserMethods, AsyncChatMethods, AsyncCustomRoleMethods):
+class AsyncAuthzQuerier(
+    AsyncUserMethods, AsyncChatMethods, AsyncCustomRoleMethods, AsyncGroupMethods
+):
     """Wraps the generated querier; never wraps twice (wrapping a wrapper wraps its inner one)."""
 
     __slots__ = ()

@@ -24,12 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from querier.dbauthz.sync_chats import ChatMethods
+from querier.dbauthz.sync_groups import GroupMethods
 from querier.dbauthz.sync_roles import CustomRoleMethods
 from querier.dbauthz.sync_users import UserMethods
 from querier.generated.protocol import Querier
 
 
-class AuthzQuerier(UserMethods, ChatMethods, CustomRoleMethods):
+class AuthzQuerier(UserMethods, ChatMethods, CustomRoleMethods, GroupMethods):
     """Wraps the generated querier; never wraps twice (wrapping a wrapper wraps its inner one)."""
 
     __slots__ = ()

@@ -22,4 +22,10 @@ RBAC_MAPPINGS: dict[str, RbacMapping] = {
     ),
     "chat_model_configs": RbacMapping("chat_model_config", id="id"),
     "api_keys": RbacMapping("api_key", owner="user_id"),
+    # A group's members read it, and its roster, through the group ACL entry {id: [read]}
+    # (Coder's `WithGroupACL`): `readers_group` names the column holding that group id.
+    "groups": RbacMapping("group", id="id", org="organization_id", readers_group="id"),
+    "group_members": RbacMapping(
+        "group_member", id="group_id", org="organization_id", readers_group="group_id"
+    ),
 }

@@ -62,6 +62,9 @@ class RbacMapping:
     user_acl: str | None = None
     group_acl: str | None = None
     """JSONB ACL columns (`{"<id>": ["read"]}`); rows carry them into `rbac_object()`."""
+    readers_group: str | None = None
+    """A column holding a group id whose members may read the row: `rbac_object()` carries
+    the group ACL entry `{<that id>: [read]}` (groups and their rosters, #13)."""
 
 
 @dataclass
@@ -283,6 +286,9 @@ def render_models(catalog: Catalog, tables: list[Model], rows: list[Model]) -> s
         out.append("\n")
     for _, mapping in mappings:
         out.append(f'{rbac_template(mapping)} = Object(type="{mapping.resource}")\n')
+    if any(m.readers_group is not None for _, m in mappings):
+        out.append('_READERS = ("read",)\n')
+        out.append('"""The action a group ACL entry of `readers_group` grants its members."""\n')
     for enum_name in sorted(catalog.enums):
         out.append(f"\n\nclass {camel(enum_name)}(enum.StrEnum):\n")
         out.append(f'    """The PostgreSQL enum `{enum_name}`."""\n\n')
@@ -311,6 +317,8 @@ def render_rbac(m: RbacMapping) -> str:
     if m.user_acl is not None or m.group_acl is not None:
         acl = [f"self.{c}" if c is not None else "None" for c in (m.user_acl, m.group_acl)]
         built = f"{built}.with_stored_acl({', '.join(acl)})"
+    if m.readers_group is not None:
+        built = f"{built}.with_acl(groups={{self.{m.readers_group}: _READERS}})"
     return (
         "\n    def rbac_object(self) -> Object:\n"
         '        """The authorization object this row is checked as."""\n'

@@ -31,6 +31,8 @@ from querier.generated.models import (
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
     GetDataPresenceRow,
+    Group,
+    GroupMember,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -77,6 +79,22 @@ class AsyncQuerier(Protocol):
         Deletes the role only if no member of the organization holds it, in one statement; `members`
         is how many hold it (the caller reports a refusal with it), `deleted` 1 or 0.
         Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    async def delete_group(self, *, id: UUID) -> int:
+        """`DeleteGroup` (:execrows).
+        Its roster goes with it (ON DELETE CASCADE).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    async def delete_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> int:
+        """`DeleteGroupMembers` (:execrows).
+        Removes every listed user in one statement; users not in the group are ignored.
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     async def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
@@ -268,6 +286,37 @@ class AsyncQuerier(Protocol):
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
+    async def get_group(self, *, id: UUID) -> Group:
+        """`GetGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    async def get_group_for_update(self, *, id: UUID) -> Group:
+        """`GetGroupForUpdate` (:one).
+        Locks the group until the transaction ends: a rename, a roster change or a delete decides on
+        the row it then changes.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    async def get_group_members(
+        self, *, group_id: UUID, organization_id: UUID
+    ) -> list[GroupMember]:
+        """`GetGroupMembers` (:many).
+        The group's roster; the organization is part of the key, so a group of another organization
+        has no rows here.
+        Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
+    async def get_groups_by_organization(
+        self, *, organization_id: UUID, authorize_filter: ColumnElement[bool] | None = None
+    ) -> list[Group]:
+        """`GetGroupsByOrganization` (:many).
+        The authorization filter goes inside the WHERE clause: the list holds only groups the reader
+        may read (its own groups through their ACL entry, every group for those who manage them).
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
+        ...
+
     async def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -291,6 +340,16 @@ class AsyncQuerier(Protocol):
         """`GetOrganizationMemberForUpdate` (:one).
         Locks the membership until the transaction ends (role changes and removal read it first).
         Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    async def get_organization_member_ids_for_share(
+        self, *, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[UUID]:
+        """`GetOrganizationMemberIdsForShare` (:many).
+        Which of these users are members of the organization, key-share-locked until the
+        transaction ends (as the foreign key of an insert would): a member leaving concurrently
+        waits, then takes its new group memberships with it (ON DELETE CASCADE).
+        Returns the `user_id` values in the query's order (`[]` when none match)."""
         ...
 
     async def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
@@ -456,6 +515,25 @@ class AsyncQuerier(Protocol):
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
+    async def insert_group(
+        self, *, id: UUID, organization_id: UUID, name: str, display_name: str
+    ) -> Group:
+        """`InsertGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    async def insert_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[GroupMember]:
+        """`InsertGroupMembers` (:many).
+        Adds every user in one statement (all or none: the foreign key to organization_members
+        refuses the whole statement if one is not a member); users already in the group are skipped.
+        Returns the rows added.
+        Returns the rows in the query's order (`[]` when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
     async def insert_organization(
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
@@ -544,6 +622,15 @@ class AsyncQuerier(Protocol):
     ) -> CustomRole:
         """`UpdateCustomRole` (:one).
         Every update bumps the version: it is part of the compiled-table cache key.
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    async def update_group(
+        self, *, name: str | None = None, display_name: str | None = None, id: UUID
+    ) -> Group:
+        """`UpdateGroup` (:one).
+        NULL keeps a value.
         Returns the row; raises `NotFoundError` when no row matches.
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...

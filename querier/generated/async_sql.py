@@ -35,6 +35,8 @@ from querier.generated.models import (
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
     GetDataPresenceRow,
+    Group,
+    GroupMember,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -106,6 +108,33 @@ class AsyncSqlQuerier:
         return s._delete_custom_role_if_unused_row(
             row_or_not_found(await cur.fetchone(), "DeleteCustomRoleIfUnused")
         )
+
+    async def delete_group(self, *, id: UUID) -> int:
+        """`DeleteGroup` (:execrows).
+        Its roster goes with it (ON DELETE CASCADE).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = s.DELETE_GROUP, dict[str, Any]({"id": id})
+        return (await execute_async(self._conn, sql, params, "DeleteGroup")).rowcount
+
+    async def delete_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> int:
+        """`DeleteGroupMembers` (:execrows).
+        Removes every listed user in one statement; users not in the group are ignored.
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            s.DELETE_GROUP_MEMBERS,
+            dict[str, Any](
+                {
+                    "group_id": group_id,
+                    "organization_id": organization_id,
+                    "user_ids": list(user_ids),
+                }
+            ),
+        )
+        return (await execute_async(self._conn, sql, params, "DeleteGroupMembers")).rowcount
 
     async def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """`DeleteOrganizationMember` (:execrows).
@@ -396,6 +425,53 @@ class AsyncSqlQuerier:
         cur = await execute_async(self._conn, sql, params, "GetDemoSeed")
         return s._demo_seed(row_or_not_found(await cur.fetchone(), "GetDemoSeed"))
 
+    async def get_group(self, *, id: UUID) -> Group:
+        """`GetGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = s.GET_GROUP, dict[str, Any]({"id": id})
+        cur = await execute_async(self._conn, sql, params, "GetGroup")
+        return s._group(row_or_not_found(await cur.fetchone(), "GetGroup"))
+
+    async def get_group_for_update(self, *, id: UUID) -> Group:
+        """`GetGroupForUpdate` (:one).
+        Locks the group until the transaction ends: a rename, a roster change or a delete decides on
+        the row it then changes.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = s.GET_GROUP_FOR_UPDATE, dict[str, Any]({"id": id})
+        cur = await execute_async(self._conn, sql, params, "GetGroupForUpdate")
+        return s._group(row_or_not_found(await cur.fetchone(), "GetGroupForUpdate"))
+
+    async def get_group_members(
+        self, *, group_id: UUID, organization_id: UUID
+    ) -> list[GroupMember]:
+        """`GetGroupMembers` (:many).
+        The group's roster; the organization is part of the key, so a group of another organization
+        has no rows here.
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = (
+            s.GET_GROUP_MEMBERS,
+            dict[str, Any]({"group_id": group_id, "organization_id": organization_id}),
+        )
+        cur = await execute_async(self._conn, sql, params, "GetGroupMembers")
+        return [s._group_member(r) for r in await cur.fetchall()]
+
+    async def get_groups_by_organization(
+        self, *, organization_id: UUID, authorize_filter: ColumnElement[bool] | None = None
+    ) -> list[Group]:
+        """`GetGroupsByOrganization` (:many).
+        The authorization filter goes inside the WHERE clause: the list holds only groups the reader
+        may read (its own groups through their ACL entry, every group for those who manage them).
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
+        sql, params = with_filter(
+            s.GET_GROUPS_BY_ORGANIZATION,
+            {"organization_id": organization_id},
+            authorize_filter,
+            "GetGroupsByOrganization",
+        )
+        cur = await execute_async(self._conn, sql, params, "GetGroupsByOrganization")
+        return [s._group(r) for r in await cur.fetchall()]
+
     async def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -438,6 +514,21 @@ class AsyncSqlQuerier:
         return s._organization_member(
             row_or_not_found(await cur.fetchone(), "GetOrganizationMemberForUpdate")
         )
+
+    async def get_organization_member_ids_for_share(
+        self, *, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[UUID]:
+        """`GetOrganizationMemberIdsForShare` (:many).
+        Which of these users are members of the organization, key-share-locked until the
+        transaction ends (as the foreign key of an insert would): a member leaving concurrently
+        waits, then takes its new group memberships with it (ON DELETE CASCADE).
+        Returns the `user_id` values in the query's order (`[]` when none match)."""
+        sql, params = (
+            s.GET_ORGANIZATION_MEMBER_IDS_FOR_SHARE,
+            dict[str, Any]({"organization_id": organization_id, "user_ids": list(user_ids)}),
+        )
+        cur = await execute_async(self._conn, sql, params, "GetOrganizationMemberIdsForShare")
+        return [r[0] for r in await cur.fetchall()]
 
     async def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
         """`GetOrganizationMembers` (:many).
@@ -724,6 +815,48 @@ class AsyncSqlQuerier:
         cur = await execute_async(self._conn, sql, params, "InsertDemoSeed")
         return s._demo_seed(row_or_not_found(await cur.fetchone(), "InsertDemoSeed"))
 
+    async def insert_group(
+        self, *, id: UUID, organization_id: UUID, name: str, display_name: str
+    ) -> Group:
+        """`InsertGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            s.INSERT_GROUP,
+            dict[str, Any](
+                {
+                    "id": id,
+                    "organization_id": organization_id,
+                    "name": name,
+                    "display_name": display_name,
+                }
+            ),
+        )
+        cur = await execute_async(self._conn, sql, params, "InsertGroup")
+        return s._group(row_or_not_found(await cur.fetchone(), "InsertGroup"))
+
+    async def insert_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[GroupMember]:
+        """`InsertGroupMembers` (:many).
+        Adds every user in one statement (all or none: the foreign key to organization_members
+        refuses the whole statement if one is not a member); users already in the group are skipped.
+        Returns the rows added.
+        Returns the rows in the query's order (`[]` when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            s.INSERT_GROUP_MEMBERS,
+            dict[str, Any](
+                {
+                    "group_id": group_id,
+                    "organization_id": organization_id,
+                    "user_ids": list(user_ids),
+                }
+            ),
+        )
+        cur = await execute_async(self._conn, sql, params, "InsertGroupMembers")
+        return [s._group_member(r) for r in await cur.fetchall()]
+
     async def insert_organization(
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
@@ -882,6 +1015,20 @@ class AsyncSqlQuerier:
         )
         cur = await execute_async(self._conn, sql, params, "UpdateCustomRole")
         return s._custom_role(row_or_not_found(await cur.fetchone(), "UpdateCustomRole"))
+
+    async def update_group(
+        self, *, name: str | None = None, display_name: str | None = None, id: UUID
+    ) -> Group:
+        """`UpdateGroup` (:one).
+        NULL keeps a value.
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            s.UPDATE_GROUP,
+            dict[str, Any]({"name": name, "display_name": display_name, "id": id}),
+        )
+        cur = await execute_async(self._conn, sql, params, "UpdateGroup")
+        return s._group(row_or_not_found(await cur.fetchone(), "UpdateGroup"))
 
     async def update_member_roles(
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID

@@ -45,9 +45,13 @@ __all__ = [
 _API_KEY_OBJECT = Object(type="api_key")
 _CHAT_OBJECT = Object(type="chat")
 _CHAT_MODEL_CONFIG_OBJECT = Object(type="chat_model_config")
+_GROUP_OBJECT = Object(type="group")
+_GROUP_MEMBER_OBJECT = Object(type="group_member")
 _ORGANIZATION_OBJECT = Object(type="organization")
 _ORGANIZATION_MEMBER_OBJECT = Object(type="organization_member")
 _USER_OBJECT = Object(type="user")
+_READERS = ("read",)
+"""The action a group ACL entry of `readers_group` grants its members."""
 
 
 class ChatMessageRole(enum.StrEnum):
@@ -203,6 +207,12 @@ class GroupMember:
     user_id: UUID
     created_at: datetime
 
+    def rbac_object(self) -> Object:
+        """The authorization object this row is checked as."""
+        return _GROUP_MEMBER_OBJECT.for_row(self.group_id, None, self.organization_id).with_acl(
+            groups={self.group_id: _READERS}
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -213,6 +223,12 @@ class Group:
     name: str
     display_name: str
     created_at: datetime
+
+    def rbac_object(self) -> Object:
+        """The authorization object this row is checked as."""
+        return _GROUP_OBJECT.for_row(self.id, None, self.organization_id).with_acl(
+            groups={self.id: _READERS}
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ from querier.generated.models import (
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
     GetDataPresenceRow,
+    Group,
+    GroupMember,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -44,6 +46,8 @@ QUERY_METHODS: tuple[str, ...] = (
     "delete_chat",
     "delete_chat_model_config",
     "delete_custom_role_if_unused",
+    "delete_group",
+    "delete_group_members",
     "delete_organization_member",
     "get_api_key_by_id",
     "get_api_keys_by_user_id",
@@ -68,10 +72,15 @@ QUERY_METHODS: tuple[str, ...] = (
     "get_default_chat_model_config",
     "get_default_organization",
     "get_demo_seed",
+    "get_group",
+    "get_group_for_update",
+    "get_group_members",
+    "get_groups_by_organization",
     "get_organization_by_id",
     "get_organization_by_name",
     "get_organization_member",
     "get_organization_member_for_update",
+    "get_organization_member_ids_for_share",
     "get_organization_members",
     "get_organizations",
     "get_user_and_owners_for_update",
@@ -86,6 +95,8 @@ QUERY_METHODS: tuple[str, ...] = (
     "insert_chat_model_config",
     "insert_custom_role",
     "insert_demo_seed",
+    "insert_group",
+    "insert_group_members",
     "insert_organization",
     "insert_organization_member",
     "insert_user",
@@ -97,6 +108,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "update_chat_status",
     "update_chat_title",
     "update_custom_role",
+    "update_group",
     "update_member_roles",
     "update_user_roles",
     "update_user_status",
@@ -109,6 +121,7 @@ FILTERED_METHODS: frozenset[str] = frozenset(
         "get_chat_cost_per_model",
         "get_chat_cost_summary",
         "get_chats",
+        "get_groups_by_organization",
         "get_organizations",
         "get_users",
     }
@@ -154,6 +167,22 @@ class Querier(Protocol):
         Deletes the role only if no member of the organization holds it, in one statement; `members`
         is how many hold it (the caller reports a refusal with it), `deleted` 1 or 0.
         Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    def delete_group(self, *, id: UUID) -> int:
+        """`DeleteGroup` (:execrows).
+        Its roster goes with it (ON DELETE CASCADE).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    def delete_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> int:
+        """`DeleteGroupMembers` (:execrows).
+        Removes every listed user in one statement; users not in the group are ignored.
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
@@ -345,6 +374,35 @@ class Querier(Protocol):
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
+    def get_group(self, *, id: UUID) -> Group:
+        """`GetGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_group_for_update(self, *, id: UUID) -> Group:
+        """`GetGroupForUpdate` (:one).
+        Locks the group until the transaction ends: a rename, a roster change or a delete decides on
+        the row it then changes.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_group_members(self, *, group_id: UUID, organization_id: UUID) -> list[GroupMember]:
+        """`GetGroupMembers` (:many).
+        The group's roster; the organization is part of the key, so a group of another organization
+        has no rows here.
+        Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
+    def get_groups_by_organization(
+        self, *, organization_id: UUID, authorize_filter: ColumnElement[bool] | None = None
+    ) -> list[Group]:
+        """`GetGroupsByOrganization` (:many).
+        The authorization filter goes inside the WHERE clause: the list holds only groups the reader
+        may read (its own groups through their ACL entry, every group for those who manage them).
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
+        ...
+
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -368,6 +426,16 @@ class Querier(Protocol):
         """`GetOrganizationMemberForUpdate` (:one).
         Locks the membership until the transaction ends (role changes and removal read it first).
         Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
+    def get_organization_member_ids_for_share(
+        self, *, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[UUID]:
+        """`GetOrganizationMemberIdsForShare` (:many).
+        Which of these users are members of the organization, key-share-locked until the
+        transaction ends (as the foreign key of an insert would): a member leaving concurrently
+        waits, then takes its new group memberships with it (ON DELETE CASCADE).
+        Returns the `user_id` values in the query's order (`[]` when none match)."""
         ...
 
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
@@ -533,6 +601,25 @@ class Querier(Protocol):
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 
+    def insert_group(
+        self, *, id: UUID, organization_id: UUID, name: str, display_name: str
+    ) -> Group:
+        """`InsertGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    def insert_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[GroupMember]:
+        """`InsertGroupMembers` (:many).
+        Adds every user in one statement (all or none: the foreign key to organization_members
+        refuses the whole statement if one is not a member); users already in the group are skipped.
+        Returns the rows added.
+        Returns the rows in the query's order (`[]` when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
     def insert_organization(
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
@@ -621,6 +708,15 @@ class Querier(Protocol):
     ) -> CustomRole:
         """`UpdateCustomRole` (:one).
         Every update bumps the version: it is part of the compiled-table cache key.
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    def update_group(
+        self, *, name: str | None = None, display_name: str | None = None, id: UUID
+    ) -> Group:
+        """`UpdateGroup` (:one).
+        NULL keeps a value.
         Returns the row; raises `NotFoundError` when no row matches.
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...

@@ -34,6 +34,8 @@ from querier.generated.models import (
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
     GetDataPresenceRow,
+    Group,
+    GroupMember,
     JsonValue,
     Organization,
     OrganizationMember,
@@ -47,6 +49,8 @@ DELETE_API_KEY = "DELETE FROM api_keys WHERE id = %(id)s"
 DELETE_CHAT = "DELETE FROM chats WHERE id = %(id)s"
 DELETE_CHAT_MODEL_CONFIG = "DELETE FROM chat_model_configs WHERE id = %(id)s"
 DELETE_CUSTOM_ROLE_IF_UNUSED = "WITH held AS (\n    SELECT count(*)::bigint AS members FROM organization_members\n    WHERE organization_id = %(organization_id)s::uuid AND roles @> ARRAY[%(name)s::text]\n), gone AS (\n    DELETE FROM custom_roles\n    WHERE organization_id = %(organization_id)s::uuid AND name = %(name)s::text\n      AND (SELECT members FROM held) = 0\n    RETURNING 1\n)\nSELECT (SELECT members FROM held)::bigint AS members,\n       (SELECT count(*) FROM gone)::bigint AS deleted"
+DELETE_GROUP = "DELETE FROM groups WHERE id = %(id)s"
+DELETE_GROUP_MEMBERS = "DELETE FROM group_members\nWHERE group_id = %(group_id)s AND organization_id = %(organization_id)s\n  AND user_id = ANY (%(user_ids)s::uuid[])"
 DELETE_ORGANIZATION_MEMBER = "DELETE FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
 GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE id = %(id)s"
 GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id"
@@ -73,6 +77,12 @@ GET_DEFAULT_ORGANIZATION = (
     "SELECT id, name, display_name, is_default, created_at FROM organizations WHERE is_default"
 )
 GET_DEMO_SEED = "SELECT id, seeded_at FROM demo_seeds"
+GET_GROUP = (
+    "SELECT id, organization_id, name, display_name, created_at FROM groups WHERE id = %(id)s"
+)
+GET_GROUP_FOR_UPDATE = "SELECT id, organization_id, name, display_name, created_at FROM groups WHERE id = %(id)s FOR UPDATE"
+GET_GROUP_MEMBERS = "SELECT group_id, organization_id, user_id, created_at FROM group_members\nWHERE group_id = %(group_id)s AND organization_id = %(organization_id)s\nORDER BY created_at, user_id"
+GET_GROUPS_BY_ORGANIZATION = "SELECT id, organization_id, name, display_name, created_at FROM groups\nWHERE organization_id = %(organization_id)s\n    -- @authorize_filter\nORDER BY name, id"
 GET_ORGANIZATION_BY_ID = (
     "SELECT id, name, display_name, is_default, created_at FROM organizations WHERE id = %(id)s"
 )
@@ -81,6 +91,7 @@ GET_ORGANIZATION_BY_NAME = (
 )
 GET_ORGANIZATION_MEMBER = "SELECT user_id, organization_id, roles, created_at FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
 GET_ORGANIZATION_MEMBER_FOR_UPDATE = "SELECT user_id, organization_id, roles, created_at FROM organization_members\nWHERE organization_id = %(organization_id)s AND user_id = %(user_id)s\nFOR UPDATE"
+GET_ORGANIZATION_MEMBER_IDS_FOR_SHARE = "SELECT user_id FROM organization_members\nWHERE organization_id = %(organization_id)s AND user_id = ANY (%(user_ids)s::uuid[])\nORDER BY user_id\nFOR KEY SHARE"
 GET_ORGANIZATION_MEMBERS = "SELECT user_id, organization_id, roles, created_at FROM organization_members\nWHERE organization_id = %(organization_id)s\nORDER BY created_at, user_id"
 GET_ORGANIZATIONS = "SELECT id, name, display_name, is_default, created_at FROM organizations\nWHERE (%(after_name)s::text IS NULL OR name > %(after_name)s::text)\n    -- @authorize_filter\nORDER BY name\nLIMIT %(page_limit)s::integer"
 GET_USER_AND_OWNERS_FOR_UPDATE = "SELECT id, email, username, rbac_roles, status, created_at, updated_at FROM users\nWHERE id = %(id)s OR (status <> 'suspended' AND rbac_roles @> ARRAY['owner']::text[])\nORDER BY id\nFOR NO KEY UPDATE"
@@ -95,6 +106,8 @@ INSERT_CHAT_MESSAGE = "INSERT INTO chat_messages (\n    chat_id, created_by, rol
 INSERT_CHAT_MODEL_CONFIG = "INSERT INTO chat_model_configs (id, provider, model, display_name, enabled, is_default, context_limit)\nVALUES (%(id)s, %(provider)s, %(model)s, %(display_name)s, %(enabled)s, %(is_default)s, %(context_limit)s)\nRETURNING id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at"
 INSERT_CUSTOM_ROLE = "INSERT INTO custom_roles (organization_id, name, display_name, org_permissions, member_permissions)\nVALUES (%(organization_id)s, %(name)s, %(display_name)s, %(org_permissions)s::text[], %(member_permissions)s::text[])\nRETURNING organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at"
 INSERT_DEMO_SEED = "INSERT INTO demo_seeds DEFAULT VALUES\nON CONFLICT (id) DO UPDATE SET seeded_at = demo_seeds.seeded_at\nRETURNING id, seeded_at"
+INSERT_GROUP = "INSERT INTO groups (id, organization_id, name, display_name)\nVALUES (%(id)s, %(organization_id)s, %(name)s, %(display_name)s)\nRETURNING id, organization_id, name, display_name, created_at"
+INSERT_GROUP_MEMBERS = "INSERT INTO group_members (group_id, organization_id, user_id)\nSELECT %(group_id)s::uuid, %(organization_id)s::uuid, u.user_id\nFROM unnest(%(user_ids)s::uuid[]) AS u(user_id)\nON CONFLICT (group_id, user_id) DO NOTHING\nRETURNING group_id, organization_id, user_id, created_at"
 INSERT_ORGANIZATION = "INSERT INTO organizations (id, name, display_name, is_default)\nVALUES (%(id)s, %(name)s, %(display_name)s, %(is_default)s)\nRETURNING id, name, display_name, is_default, created_at"
 INSERT_ORGANIZATION_MEMBER = "INSERT INTO organization_members (user_id, organization_id, roles)\nVALUES (%(user_id)s, %(organization_id)s, %(roles)s::text[])\nRETURNING user_id, organization_id, roles, created_at"
 INSERT_USER = "INSERT INTO users (id, email, username, rbac_roles, status)\nVALUES (%(id)s, %(email)s, %(username)s, %(rbac_roles)s::text[], %(status)s)\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
@@ -106,6 +119,7 @@ UPDATE_CHAT_MODEL_CONFIG = "UPDATE chat_model_configs\nSET display_name = %(disp
 UPDATE_CHAT_STATUS = "UPDATE chats SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 UPDATE_CHAT_TITLE = "UPDATE chats SET title = %(title)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 UPDATE_CUSTOM_ROLE = "UPDATE custom_roles\nSET display_name = %(display_name)s,\n    org_permissions = %(org_permissions)s::text[],\n    member_permissions = %(member_permissions)s::text[],\n    version = version + 1,\n    updated_at = now()\nWHERE organization_id = %(organization_id)s AND name = %(name)s\nRETURNING organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at"
+UPDATE_GROUP = "UPDATE groups\nSET name = COALESCE(%(name)s::text, name),\n    display_name = COALESCE(%(display_name)s::text, display_name)\nWHERE id = %(id)s\nRETURNING id, organization_id, name, display_name, created_at"
 UPDATE_MEMBER_ROLES = "UPDATE organization_members\nSET roles = %(granted_roles)s::text[]\nWHERE organization_id = %(organization_id)s AND user_id = %(user_id)s\nRETURNING user_id, organization_id, roles, created_at"
 UPDATE_USER_ROLES = "UPDATE users\nSET rbac_roles = %(granted_roles)s::text[], updated_at = now()\nWHERE id = %(id)s\nRETURNING id, email, username, rbac_roles, status, created_at, updated_at"
 UPDATE_USER_STATUS = "UPDATE users SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, email, username, rbac_roles, status, created_at, updated_at"
@@ -205,6 +219,14 @@ def _get_data_presence_row(r: Sequence[Any]) -> GetDataPresenceRow:
     return GetDataPresenceRow(r[0], r[1], r[2])
 
 
+def _group(r: Sequence[Any]) -> Group:
+    return Group(r[0], r[1], r[2], r[3], r[4])
+
+
+def _group_member(r: Sequence[Any]) -> GroupMember:
+    return GroupMember(r[0], r[1], r[2], r[3])
+
+
 def _organization(r: Sequence[Any]) -> Organization:
     return Organization(r[0], r[1], r[2], r[3], r[4])
 
@@ -284,6 +306,33 @@ class SqlQuerier:
                 "DeleteCustomRoleIfUnused",
             )
         )
+
+    def delete_group(self, *, id: UUID) -> int:
+        """`DeleteGroup` (:execrows).
+        Its roster goes with it (ON DELETE CASCADE).
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = DELETE_GROUP, dict[str, Any]({"id": id})
+        return execute(self._conn, sql, params, "DeleteGroup").rowcount
+
+    def delete_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> int:
+        """`DeleteGroupMembers` (:execrows).
+        Removes every listed user in one statement; users not in the group are ignored.
+        Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            DELETE_GROUP_MEMBERS,
+            dict[str, Any](
+                {
+                    "group_id": group_id,
+                    "organization_id": organization_id,
+                    "user_ids": list(user_ids),
+                }
+            ),
+        )
+        return execute(self._conn, sql, params, "DeleteGroupMembers").rowcount
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """`DeleteOrganizationMember` (:execrows).
@@ -599,6 +648,54 @@ class SqlQuerier:
         sql, params = GET_DEMO_SEED, dict[str, Any]({})
         return _demo_seed(first_row(execute(self._conn, sql, params, "GetDemoSeed"), "GetDemoSeed"))
 
+    def get_group(self, *, id: UUID) -> Group:
+        """`GetGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = GET_GROUP, dict[str, Any]({"id": id})
+        return _group(first_row(execute(self._conn, sql, params, "GetGroup"), "GetGroup"))
+
+    def get_group_for_update(self, *, id: UUID) -> Group:
+        """`GetGroupForUpdate` (:one).
+        Locks the group until the transaction ends: a rename, a roster change or a delete decides on
+        the row it then changes.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = GET_GROUP_FOR_UPDATE, dict[str, Any]({"id": id})
+        return _group(
+            first_row(execute(self._conn, sql, params, "GetGroupForUpdate"), "GetGroupForUpdate")
+        )
+
+    def get_group_members(self, *, group_id: UUID, organization_id: UUID) -> list[GroupMember]:
+        """`GetGroupMembers` (:many).
+        The group's roster; the organization is part of the key, so a group of another organization
+        has no rows here.
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = (
+            GET_GROUP_MEMBERS,
+            dict[str, Any]({"group_id": group_id, "organization_id": organization_id}),
+        )
+        return [
+            _group_member(r) for r in execute(self._conn, sql, params, "GetGroupMembers").fetchall()
+        ]
+
+    def get_groups_by_organization(
+        self, *, organization_id: UUID, authorize_filter: ColumnElement[bool] | None = None
+    ) -> list[Group]:
+        """`GetGroupsByOrganization` (:many).
+        The authorization filter goes inside the WHERE clause: the list holds only groups the reader
+        may read (its own groups through their ACL entry, every group for those who manage them).
+        Returns the rows in the query's order (`[]` when none match).
+        Requires `authorize_filter`, spliced in at `-- @authorize_filter`; `MissingAuthorizeFilterError` without one."""
+        sql, params = with_filter(
+            GET_GROUPS_BY_ORGANIZATION,
+            {"organization_id": organization_id},
+            authorize_filter,
+            "GetGroupsByOrganization",
+        )
+        return [
+            _group(r)
+            for r in execute(self._conn, sql, params, "GetGroupsByOrganization").fetchall()
+        ]
+
     def get_organization_by_id(self, *, id: UUID) -> Organization:
         """`GetOrganizationByID` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -650,6 +747,23 @@ class SqlQuerier:
                 "GetOrganizationMemberForUpdate",
             )
         )
+
+    def get_organization_member_ids_for_share(
+        self, *, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[UUID]:
+        """`GetOrganizationMemberIdsForShare` (:many).
+        Which of these users are members of the organization, key-share-locked until the
+        transaction ends (as the foreign key of an insert would): a member leaving concurrently
+        waits, then takes its new group memberships with it (ON DELETE CASCADE).
+        Returns the `user_id` values in the query's order (`[]` when none match)."""
+        sql, params = (
+            GET_ORGANIZATION_MEMBER_IDS_FOR_SHARE,
+            dict[str, Any]({"organization_id": organization_id, "user_ids": list(user_ids)}),
+        )
+        return [
+            r[0]
+            for r in execute(self._conn, sql, params, "GetOrganizationMemberIdsForShare").fetchall()
+        ]
 
     def get_organization_members(self, *, organization_id: UUID) -> list[OrganizationMember]:
         """`GetOrganizationMembers` (:many).
@@ -949,6 +1063,49 @@ class SqlQuerier:
             first_row(execute(self._conn, sql, params, "InsertDemoSeed"), "InsertDemoSeed")
         )
 
+    def insert_group(
+        self, *, id: UUID, organization_id: UUID, name: str, display_name: str
+    ) -> Group:
+        """`InsertGroup` (:one).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            INSERT_GROUP,
+            dict[str, Any](
+                {
+                    "id": id,
+                    "organization_id": organization_id,
+                    "name": name,
+                    "display_name": display_name,
+                }
+            ),
+        )
+        return _group(first_row(execute(self._conn, sql, params, "InsertGroup"), "InsertGroup"))
+
+    def insert_group_members(
+        self, *, group_id: UUID, organization_id: UUID, user_ids: tuple[UUID, ...]
+    ) -> list[GroupMember]:
+        """`InsertGroupMembers` (:many).
+        Adds every user in one statement (all or none: the foreign key to organization_members
+        refuses the whole statement if one is not a member); users already in the group are skipped.
+        Returns the rows added.
+        Returns the rows in the query's order (`[]` when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            INSERT_GROUP_MEMBERS,
+            dict[str, Any](
+                {
+                    "group_id": group_id,
+                    "organization_id": organization_id,
+                    "user_ids": list(user_ids),
+                }
+            ),
+        )
+        return [
+            _group_member(r)
+            for r in execute(self._conn, sql, params, "InsertGroupMembers").fetchall()
+        ]
+
     def insert_organization(
         self, *, id: UUID, name: str, display_name: str, is_default: bool
     ) -> Organization:
@@ -1114,6 +1271,19 @@ class SqlQuerier:
         return _custom_role(
             first_row(execute(self._conn, sql, params, "UpdateCustomRole"), "UpdateCustomRole")
         )
+
+    def update_group(
+        self, *, name: str | None = None, display_name: str | None = None, id: UUID
+    ) -> Group:
+        """`UpdateGroup` (:one).
+        NULL keeps a value.
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            UPDATE_GROUP,
+            dict[str, Any]({"name": name, "display_name": display_name, "id": id}),
+        )
+        return _group(first_row(execute(self._conn, sql, params, "UpdateGroup"), "UpdateGroup"))
 
     def update_member_roles(
         self, *, granted_roles: tuple[str, ...], organization_id: UUID, user_id: UUID

@@ -12,6 +12,7 @@ from server.routes import (
     cost,
     custom_roles,
     files,
+    groups,
     keys,
     messages,
     model_configs,
@@ -30,5 +31,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     keys.router,
     tokens.router,
     custom_roles.router,
+    groups.router,
     organizations.router,
 )

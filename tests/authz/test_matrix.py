@@ -1,7 +1,7 @@
 """The role matrix: every built-in role, checked against every resource type and action —
 and (v2) subjects with groups and scopes against shared objects and any-org questions, and
 subjects holding custom organization roles (one of them deleted). Cases: `matrix_v1`,
-`matrix_v2`; subjects: `matrix_subjects`.
+`matrix_v2`, `matrix_groups`; subjects: `matrix_subjects`.
 
 Every case must place every subject in exactly one bucket (allowed or denied), and together
 the cases must cover every (type, action) of the registry — `matrix_problems` enforces both,
@@ -23,6 +23,7 @@ from authz import (
     NotAuthorizedError,
 )
 from authz.registry import CONCRETE_PAIRS, REGISTRY
+from tests.authz.matrix_groups import GROUP_CASES
 from tests.authz.matrix_subjects import (
     SUBJECTS,
     Case,
@@ -30,7 +31,7 @@ from tests.authz.matrix_subjects import (
 from tests.authz.matrix_v1 import V1_CASES
 from tests.authz.matrix_v2 import V2_CASES
 
-CASES: Sequence[Case] = (*V1_CASES, *V2_CASES)
+CASES: Sequence[Case] = (*V1_CASES, *V2_CASES, *GROUP_CASES)
 
 
 def matrix_problems(cases: Sequence[Case], subjects: Iterable[str]) -> list[str]:

@@ -26,6 +26,9 @@ def test_registry_declares_the_issue_s_types_and_actions() -> None:
         "assign_org_role": {Action.ASSIGN, Action.UNASSIGN, *CRUD},
         "deployment_config": {Action.READ, Action.UPDATE},
         "system": CRUD,
+        # groups (issue #13): roster changes are group_member create / delete, not group update
+        "group": CRUD,
+        "group_member": {Action.CREATE, Action.READ, Action.DELETE},
     }
 
 

@@ -155,7 +155,15 @@ def test_member_has_no_chat_permission_at_all() -> None:
     assert all(p.resource_type != "chat" for p in (*member.site, *member.user))
     assert {str(p) for p in member.site} == {"+assign_role:read"}
     user_types = {p.resource_type for p in member.user if p.action is Action.WILDCARD}
-    assert user_types == set(CONCRETE_TYPES) - {"chat", "user", "organization_member"}
+    # Groups and rosters are excluded too: owning a roster entry must never let a member add
+    # itself to a group (#13).
+    assert user_types == set(CONCRETE_TYPES) - {
+        "chat",
+        "user",
+        "organization_member",
+        "group",
+        "group_member",
+    }
     assert {str(p) for p in member.user if p.resource_type == "user"} == {
         "+user:read",
         "+user:read_personal",
@@ -186,6 +194,8 @@ def test_org_member_and_service_account_have_no_chat() -> None:
         assert {p.resource_type for p in perms.member} == set(CONCRETE_TYPES) - {
             "chat",
             "organization_member",
+            "group",
+            "group_member",
         }
 
 

@@ -78,6 +78,18 @@ def _custom_role(q: SqlQuerier) -> dict[str, Any]:
     return {"organization_id": row.organization_id, "name": row.name}
 
 
+def _group(q: SqlQuerier) -> dict[str, Any]:
+    o = f.org(q)
+    return {"id": f.group(q, o).id}
+
+
+def _roster(q: SqlQuerier) -> dict[str, Any]:
+    o, u = f.org(q), f.user(q)
+    f.member(q, u, o)
+    g = f.group(q, o)
+    return {"group_id": g.id, "organization_id": o.id, "user_ids": (u.id,)}
+
+
 def _window(q: SqlQuerier) -> dict[str, Any]:
     return {"owner_id": f.user(q).id, "start_date": NOW - timedelta(days=1), "end_date": NOW}
 
@@ -223,6 +235,29 @@ ARGS: dict[str, Args] = {
         "member_permissions": (),
     },
     "delete_custom_role_if_unused": _custom_role,
+    # groups (#13)
+    "insert_group": lambda q: {
+        "id": uuid.uuid4(),
+        "organization_id": f.org(q).id,
+        "name": "team",
+        "display_name": "",
+    },
+    "get_group": _group,
+    "get_group_for_update": _group,
+    "get_groups_by_organization": lambda q: {
+        "organization_id": f.group(q, f.org(q)).organization_id
+    },
+    "update_group": lambda q: {**_group(q), "name": "crew", "display_name": None},
+    "delete_group": _group,
+    "get_group_members": lambda q: {
+        k: v for k, v in _roster(q).items() if k in ("group_id", "organization_id")
+    },
+    "get_organization_member_ids_for_share": lambda q: {
+        k: v for k, v in _roster(q).items() if k in ("organization_id", "user_ids")
+    },
+    # Two statements wrapped (the members, key-share-locked, then the insert) for one raw.
+    "insert_group_members": _roster,
+    "delete_group_members": _roster,
 }
 
 
