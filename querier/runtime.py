@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import psycopg.errors
 from psycopg import AsyncConnection, AsyncCursor
+from psycopg.types.json import Jsonb
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import Connection, CursorResult
@@ -152,7 +153,10 @@ class _CompiledFilters:
         shape = None if key is None else self._by_shape.get(key.key)
         if shape is not None and key is not None and len(shape[1]) == len(key.bindparams):
             sql, names = shape
-            params = {n: bp.effective_value for n, bp in zip(names, key.bindparams, strict=True)}
+            params = {
+                n: _driver_value(bp.effective_value)
+                for n, bp in zip(names, key.bindparams, strict=True)
+            }
         else:
             sql, params, names_in_key_order = self._compile(expr, key)
             if key is not None and names_in_key_order is not None:
@@ -174,7 +178,7 @@ class _CompiledFilters:
         params: dict[str, Any] = {}
         for name, value in compiled.params.items():
             sql = sql.replace(f"%({name})s", f"%(authz_{name})s")
-            params[f"authz_{name}"] = value
+            params[f"authz_{name}"] = _driver_value(value)
         if key is None:
             return sql, params, None
         bind_names = compiled.bind_names
@@ -189,6 +193,13 @@ class _CompiledFilters:
 
 
 COMPILED_FILTERS = _CompiledFilters(maxsize=1024)
+
+
+def _driver_value(value: Any) -> Any:
+    """A filter parameter as psycopg takes it. The filter's values reach the driver without
+    SQLAlchemy's bind processors, so a JSONB value (an ACL term's `{"<id>": ["read"]}`) is
+    wrapped here; lists stay lists (UUID arrays), everything else is passed as it is."""
+    return Jsonb(value) if isinstance(value, dict) else value
 
 
 def compile_filter(expr: ColumnElement[bool]) -> tuple[str, dict[str, Any]]:

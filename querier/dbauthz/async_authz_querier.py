@@ -21,13 +21,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from querier.dbauthz.async_chat_acl import AsyncChatAclMethods
 from querier.dbauthz.async_chats import AsyncChatMethods
 from querier.dbauthz.async_roles import AsyncCustomRoleMethods
 from querier.dbauthz.async_users import AsyncUserMethods
 from querier.generated.async_protocol import AsyncQuerier
 
 
-class AsyncAuthzQuerier(AsyncUserMethods, AsyncChatMethods, AsyncCustomRoleMethods):
+class AsyncAuthzQuerier(
+    AsyncUserMethods, AsyncChatMethods, AsyncChatAclMethods, AsyncCustomRoleMethods
+):
     """Wraps the generated querier; never wraps twice (wrapping a wrapper wraps its inner one)."""
 
     __slots__ = ()
@@ -36,7 +39,7 @@ class AsyncAuthzQuerier(AsyncUserMethods, AsyncChatMethods, AsyncCustomRoleMetho
     async def transaction(self) -> AsyncIterator[AsyncAuthzQuerier]:
         """Everything inside goes through a wrapped querier on the transaction's connection."""
         async with self._inner.transaction() as tx:
-            yield AsyncAuthzQuerier(tx, self.authorizer)
+            yield AsyncAuthzQuerier(tx, self.authorizer, chat_sharing=self.chat_sharing)
 
 
 def _implements_querier(q: AsyncAuthzQuerier) -> AsyncQuerier:

@@ -23,13 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from querier.dbauthz.sync_chat_acl import ChatAclMethods
 from querier.dbauthz.sync_chats import ChatMethods
 from querier.dbauthz.sync_roles import CustomRoleMethods
 from querier.dbauthz.sync_users import UserMethods
 from querier.generated.protocol import Querier
 
 
-class AuthzQuerier(UserMethods, ChatMethods, CustomRoleMethods):
+class AuthzQuerier(UserMethods, ChatMethods, ChatAclMethods, CustomRoleMethods):
     """Wraps the generated querier; never wraps twice (wrapping a wrapper wraps its inner one)."""
 
     __slots__ = ()
@@ -38,7 +39,7 @@ class AuthzQuerier(UserMethods, ChatMethods, CustomRoleMethods):
     def transaction(self) -> Iterator[AuthzQuerier]:
         """Everything inside goes through a wrapped querier on the transaction's connection."""
         with self._inner.transaction() as tx:
-            yield AuthzQuerier(tx, self.authorizer)
+            yield AuthzQuerier(tx, self.authorizer, chat_sharing=self.chat_sharing)
 
 
 def _implements_querier(q: AuthzQuerier) -> Querier:

@@ -29,6 +29,7 @@ FILES: dict[str, str] = {
     "async_users.py": "sync_users.py",
     "async_chats.py": "sync_chats.py",
     "async_roles.py": "sync_roles.py",
+    "async_chat_acl.py": "sync_chat_acl.py",
     "async_authz_querier.py": "authz_querier.py",
 }
 """Async source -> generated sync twin, both in `querier/dbauthz/`."""
@@ -41,10 +42,12 @@ NAMES: dict[str, str] = {
     "AsyncUserMethods": "UserMethods",
     "AsyncChatMethods": "ChatMethods",
     "AsyncCustomRoleMethods": "CustomRoleMethods",
+    "AsyncChatAclMethods": "ChatAclMethods",
     "async_base": "sync_base",
     "async_users": "sync_users",
     "async_chats": "sync_chats",
     "async_roles": "sync_roles",
+    "async_chat_acl": "sync_chat_acl",
     "async_authz_querier": "authz_querier",
     "AsyncIterator": "Iterator",
     "asynccontextmanager": "contextmanager",

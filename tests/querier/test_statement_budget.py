@@ -214,6 +214,16 @@ ARGS: dict[str, Args] = {
         "member_permissions": (),
     },
     "delete_custom_role_if_unused": _custom_role,
+    # chat sharing (#13): the replacing write is lock + write here (no id added); adding ids
+    # adds the one target check: tests/querier/test_chat_sharing.py counts both
+    "get_chat_acl": lambda q: {"chat_id": _chat(q)["id"]},
+    "get_chat_for_share": _chat,
+    "get_chat_share_targets": lambda q: {
+        "user_ids": (f.user(q).id,),
+        "organization_id": None,
+        "group_ids": (),
+    },
+    "update_chat_acl": lambda q: {**_chat(q), "user_acl": {}, "group_acl": {}},
 }
 
 
