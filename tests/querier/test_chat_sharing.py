@@ -7,7 +7,7 @@ A shared reader may read the chat and its messages and nothing else; the rules o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -195,7 +195,7 @@ def test_a_shared_reader_may_not_change_post_archive_delete_or_reshare(world: Wo
     share(w, w.chat, {w.bob.id: "read"})
     message_id = f.message(w.raw, w.chat).id
     with w.acting(w.bob) as q:
-        attempts = {
+        attempts: dict[str, Callable[[], object]] = {
             "update_chat_title": lambda: q.update_chat_title(title="x", id=w.chat.id),
             "update_chat_status": lambda: q.update_chat_status(
                 status=ChatStatus.RUNNING, id=w.chat.id
