@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
@@ -229,6 +230,14 @@ def serve(
     http_stack: Annotated[
         str, typer.Option(hidden=True, help="fast (uvloop + httptools) or basic (asyncio + h11).")
     ] = "fast",
+    disable_chat_sharing: Annotated[
+        bool,
+        typer.Option(
+            "--disable-chat-sharing",
+            help="Kill switch: ACL writes answer 403, stored chat ACLs grant nothing, lists "
+            "ignore shared=. Default: $DBAUTHZ_DISABLE_CHAT_SHARING.",
+        ),
+    ] = False,
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), migrate it if allowed, serve."""
     from server.demo import DemoRefusedError, seed_demo
@@ -236,6 +245,8 @@ def serve(
 
     try:
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
+        if disable_chat_sharing:
+            settings = replace(settings, chat_sharing=False)
     except SettingsError as exc:  # an unknown experiment, a bad DBAUTHZ_MAX_* value
         raise fail(str(exc)) from None
     try:

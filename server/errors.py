@@ -6,6 +6,8 @@
 | `NotAuthorizedError` (pre-flight/write) | 403    | vague, or the role it may not assign  |
 | `NotFoundError`, `ResourceHiddenError`  | 404    | one body for missing *and* unreadable |
 | `InvalidRoleError`, constraint, data    | 400    | what was wrong                        |
+| `InvalidShareError` (a chat ACL change) | 400    | which sharing rule it broke           |
+| `ChatSharingDisabledError`              | 403    | sharing is switched off (its message) |
 | `UniqueViolationError`                  | 409    | which constraint                      |
 | deadlock, serialization, lock timeout   | 409    | retry; `Retry-After: 1`               |
 | request validation                      | 422    | the failed fields (input not echoed)  |
@@ -47,6 +49,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authz import InvalidRoleError, NotAuthorizedError, RoleEscalationError
 from querier.dbauthz import RoleAssignmentError
+from querier.dbauthz.chat_acl import ChatSharingDisabledError, InvalidShareError
 from querier.errors import ConstraintViolationError, NotFoundError, UniqueViolationError
 from server.auth import AuthenticationError
 
@@ -100,7 +103,7 @@ def forbidden_detail(exc: NotAuthorizedError) -> str:
     """A role-assignment denial names the role, an escalation refusal the permission the caller
     lacks (its own rights and the role it submitted: nothing about other data); every other
     denial stays vague."""
-    if isinstance(exc, RoleAssignmentError | RoleEscalationError):
+    if isinstance(exc, RoleAssignmentError | RoleEscalationError | ChatSharingDisabledError):
         return str(exc)
     return FORBIDDEN_DETAIL
 
@@ -316,6 +319,7 @@ HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Any]], ...
     (NotFoundError, on_not_found),
     (ResourceHiddenError, on_not_found),
     (InvalidRoleError, on_invalid_role),
+    (InvalidShareError, on_invalid_role),
     (ConstraintViolationError, on_constraint_violation),
     (DBAPIError, on_dbapi_error),
     (PoolTimeoutError, on_database_unavailable),
