@@ -57,6 +57,7 @@ from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
     SettingsError,
+    chat_sharing_from_env,
     parse_experiments,
 )
 
@@ -125,9 +126,13 @@ def system_querier() -> Iterator[AuthzQuerier]:
     """
     with engine_or_exit() as engine:
         require_head(engine)
+        try:
+            sharing = chat_sharing_from_env()  # the kill switch holds for the CLI too
+        except SettingsError as exc:
+            raise fail(str(exc)) from None
         with engine.begin() as conn, as_system_restricted():
             try:
-                yield AuthzQuerier(SqlQuerier(conn), Authorizer())
+                yield AuthzQuerier(SqlQuerier(conn), Authorizer(), chat_sharing=sharing)
             except InvalidRoleError as exc:
                 raise fail(str(exc)) from None
             except NotAuthorizedError as exc:
@@ -505,4 +510,4 @@ def main() -> None:
 
 # Last: these modules add their command groups to `app` and `users_app` defined above.
 db_app.command("url")(db_url)  # defined in server/cli_db_url.py
-from server import cli_inspect, cli_lifecycle, cli_roles  # noqa: E402, F401
+from server import cli_inspect, cli_lifecycle, cli_roles, cli_sharing  # noqa: E402, F401
