@@ -411,3 +411,16 @@ def test_kill_switch_refuses_acl_writes_before_any_sql(world: World) -> None:
         with pytest.raises(ChatSharingDisabledError):
             tx.get_chat_for_share(id=w.chat.id)
     assert w.raw.get_chat(id=w.chat.id).user_acl == {}
+
+
+def test_a_shared_list_filter_is_built_once_per_actor(world: World) -> None:
+    """The same expression object for the same actor and mode: the querier's compiled-SQL
+    cache then finds it by identity (no per-page compile)."""
+    from querier.dbauthz.decide import Decider
+
+    decider = Decider(Authorizer())
+    subject = load_subject(world.raw, world.bob.id)
+    for mode in (SharedMode.INCLUDE, SharedMode.ONLY):
+        first = decider.chat_list_filter(subject, mode, None)
+        assert first is not None
+        assert decider.chat_list_filter(subject, mode, None) is first
