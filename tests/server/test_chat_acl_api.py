@@ -3,9 +3,16 @@ concurrent PATCHes, round trips (#13)."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -23,6 +30,8 @@ from server.settings import Settings
 from tests.server.conftest import World, error_of, error_of_text
 
 CHATS = "/api/v2/chats"
+README = Path(__file__).resolve().parents[2] / "README.md"
+BASH = shutil.which("bash") or "/bin/bash"
 
 
 def new_chat(world: World, actor: str = "chatter", *, in_org: bool = True) -> str:
@@ -286,3 +295,66 @@ def test_generated_acl_requests_on_a_real_chat_never_get_a_5xx(world: World) -> 
 
         no_5xx()
     assert {200, 204, 404} <= seen
+
+
+def readme_sharing_block() -> str:
+    """The curl example under "Sharing chats" (run by the test below, as the README says)."""
+    section = README.read_text().split("## Sharing chats", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, "the README lost its sharing example"
+    return match.group(1)
+
+
+def test_the_readme_sharing_example(world: World) -> None:
+    """bash expands the block (variables, quoting) with `curl` recording its arguments; each
+    call is then sent to the app, and answered with the status its comment names (else 2xx)."""
+    from tests.test_readme_blocks import commands_of
+
+    block = readme_sharing_block()
+    chat = new_chat(world)
+    env = {
+        "T": world.tokens["chatter"],
+        "CHAT": chat,
+        "BOB": uid(world, "member"),
+        "ORG": str(world.org_a.id),
+        "BOBS_TOKEN": world.tokens["member"],
+        "PATH": os.environ["PATH"],
+    }
+    record = (
+        f"curl() {{ '{sys.executable}' -c "
+        "'import json, sys; print(json.dumps(sys.argv[1:]))' \"$@\"; }"
+    )
+    proc = subprocess.run(
+        [BASH, "-c", f"set -e\n{record}\n{block}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    expected = [
+        int(m.group(1)) if (m := re.search(r"#\s*(\d{3})\b", c)) else None
+        for c in commands_of(block)
+        if c.lstrip().startswith("curl ")
+    ]
+    calls = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(calls) == len(expected) == 4
+    answers = []
+    for args, want in zip(calls, expected, strict=True):
+        method, headers, body, url = "GET", {}, None, ""
+        items = iter(args)
+        for arg in items:
+            if arg == "-X":
+                method = next(items)
+            elif arg == "-H":
+                name, _, value = next(items).partition(": ")
+                headers[name] = value
+            elif arg == "-d":
+                body = next(items)
+            else:
+                url = arg.removeprefix("localhost:8080")
+        response = world.client.request(method, url, headers=headers, content=body)
+        answers.append(response)
+        assert response.status_code == want if want else 200 <= response.status_code < 300
+    assert [u["id"] for u in answers[1].json()["users"]] == [uid(world, "member")]
+    assert chat in {c["id"] for c in answers[2].json()}
