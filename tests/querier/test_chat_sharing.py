@@ -424,3 +424,40 @@ def test_a_shared_list_filter_is_built_once_per_actor(world: World) -> None:
         first = decider.chat_list_filter(subject, mode, None)
         assert first is not None
         assert decider.chat_list_filter(subject, mode, None) is first
+
+
+def test_include_agrees_with_authorize_on_every_chat(world: World) -> None:
+    """`include` is the whole policy in SQL: a chat is listed exactly when reading it is
+    allowed; `only` is the subset an ACL entry grants that the reader does not own."""
+    w = world
+    extra = [f.chat(w.raw, u, o) for u in (w.bob, w.dave, w.carol) for o in (w.org, None)]
+    share(w, extra[0], {w.dave.id: "read"}, by=w.bob)
+    share(w, extra[1], {w.carol.id: "read"}, by=w.bob)
+    share(w, w.chat, groups={w.reviewers: "read"})
+    share(w, w.personal, {w.bob.id: "read"})
+    every = [w.raw.get_chat(id=c.id) for c in (w.chat, w.personal, *extra)]
+    authorizer = Authorizer()
+    for user in (w.alice, w.bob, w.dave, w.carol, w.plain):
+        subject = load_subject(w.raw, user.id)
+        allowed = set()
+        for chat in every:
+            try:
+                authorizer.authorize(subject, Action.READ, chat.rbac_object())
+            except NotAuthorizedError:
+                continue
+            allowed.add(chat.id)
+        ids = {c.id for c in every}
+        member_orgs = {r.org_id for r in subject.roles if r.org_id is not None}
+        assert listed(w, user, SharedMode.INCLUDE) & ids == allowed, user.username
+        only = listed(w, user, SharedMode.ONLY) & ids
+        granted_by_acl = {
+            c.id
+            for c in every
+            if c.owner_id != user.id
+            and c.id in allowed
+            and (
+                str(user.id) in c.user_acl
+                or set(c.group_acl) & {str(g) for g in (*subject.groups, *member_orgs)}
+            )
+        }
+        assert only == granted_by_acl, user.username
