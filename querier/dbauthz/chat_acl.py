@@ -83,7 +83,7 @@ def _roles(roles: Mapping[UUID, str], kind: str) -> dict[UUID, bool]:
         if role not in (READ_ROLE, REMOVE_ROLE):
             raise InvalidShareError(
                 f"{kind} {ident}: only the role {READ_ROLE!r} can be granted "
-                f"({REMOVE_ROLE!r} removes), not {role!r}"
+                f"({REMOVE_ROLE!r} removes), not {str(role)[:32]!r}"
             )
         parsed[ident] = role == READ_ROLE
     return parsed
@@ -101,12 +101,12 @@ def _json_roles(acl: JsonValue, kind: str) -> dict[UUID, str]:
     roles: dict[UUID, str] = {}
     for key, actions in acl.items():
         try:
-            ident = UUID(key)
+            ident = UUID(str(key))
         except ValueError:
-            raise InvalidShareError(f"{kind} {key!r} is not a UUID") from None
+            raise InvalidShareError(f"{kind} {str(key)[:40]!r} is not a UUID") from None
         if actions != [READ_ROLE]:
             raise InvalidShareError(
-                f"{kind} {ident}: only [{READ_ROLE!r}] can be granted, not {actions!r}"
+                f"{kind} {ident}: only [{READ_ROLE!r}] can be granted, not {str(actions)[:64]}"
             )
         roles[ident] = READ_ROLE
     return roles

@@ -275,6 +275,10 @@ def test_only_read_can_be_granted(world: World) -> None:
         share(w, w.chat, {w.bob.id: "update"})
     with w.acting(w.alice) as q, pytest.raises(InvalidShareError, match=r"only \['read'\]"):
         q.update_chat_acl(id=w.chat.id, user_acl={str(w.bob.id): ["read", "update"]}, group_acl={})
+    with w.acting(w.alice) as q, pytest.raises(InvalidShareError, match="is not a UUID"):
+        q.update_chat_acl(id=w.chat.id, user_acl={"nope": ["read"]}, group_acl={})
+    with w.acting(w.alice) as q, pytest.raises(InvalidShareError, match="must be an object"):
+        q.update_chat_acl(id=w.chat.id, user_acl=["read"], group_acl={})
     assert w.raw.get_chat(id=w.chat.id).user_acl == {}
 
 
