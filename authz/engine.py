@@ -25,6 +25,7 @@ from authz.registry import Action, check_action, check_object_type
 from authz.scopes import Scope, ScopeTerm
 from authz.sqlfilter import FilterCache, FilterColumns, build_filter
 from authz.subjects import RoleSetKey, Subject
+from authz.tables import NEVER as NEVER_RULE
 from authz.tables import Decision, DecisionTable, Rule, compile_role_set, with_scope
 
 DEFAULT_CACHE_SIZE = 4096
@@ -53,6 +54,15 @@ class PreparedProtocol(Protocol):
         id: ColumnElement[Any] | None = None,
         user_acl: ColumnElement[Any] | None = None,
         group_acl: ColumnElement[Any] | None = None,
+    ) -> ColumnElement[bool]: ...
+
+    def acl_sql_filter(
+        self,
+        *,
+        org: ColumnElement[Any] | None,
+        id: ColumnElement[Any] | None,
+        user_acl: ColumnElement[Any] | None,
+        group_acl: ColumnElement[Any] | None,
     ) -> ColumnElement[bool]: ...
 
 
@@ -282,6 +292,12 @@ class Authorizer:
         return explain(subject, _check_pair(obj.type, action), obj)
 
 
+@functools.lru_cache(maxsize=1024)
+def _acl_only(scope: ScopeTerm | None) -> Decision:
+    """The decision of the ACL path alone (roles allow nothing) under `scope`; one per scope."""
+    return Decision(role=NEVER_RULE, scope=scope)
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedAuthorizer:
     """The compiled decision for one (subject, action, resource type)."""
@@ -348,3 +364,24 @@ class PreparedAuthorizer:
         if self.filters is None:
             return build_filter(self.table, self.decision, self.subject, self.action, columns)
         return self.filters.get(self.table, self.decision, self.subject, self.action, columns)
+
+    def acl_sql_filter(
+        self,
+        *,
+        org: ColumnElement[Any] | None,
+        id: ColumnElement[Any] | None,
+        user_acl: ColumnElement[Any] | None,
+        group_acl: ColumnElement[Any] | None,
+    ) -> ColumnElement[bool]:
+        """Only the ACL path, AND the scope term: the objects an ACL entry grants the action to
+        the subject ("shared with me"), whatever its roles say. The same terms as in
+        `sql_filter` (GIN-servable `@>`), so a list can AND them in to walk the ACL indexes.
+
+        Cached like `sql_filter` (building the `@>` terms costs hundreds of microseconds): the
+        ACL-only decision is one object per scope term (`_acl_only`), so the cache finds it.
+        """
+        columns = FilterColumns(None, org, id, user_acl, group_acl)
+        decision = _acl_only(self.decision.scope)
+        if self.filters is None:
+            return build_filter(self.table, decision, self.subject, self.action, columns)
+        return self.filters.get(self.table, decision, self.subject, self.action, columns)

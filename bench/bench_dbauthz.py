@@ -7,7 +7,10 @@
    async engine ÷ psycopg's `AsyncConnection` (why the async face uses psycopg directly);
 1. wrapped vs raw `get_chat` (same connection, interleaved batches, median of batches);
 2. a `get_chats` page of 50 for a chat-access user at 10k, 100k and 1M chats, with the query
-   plan, to show the authorization filter rides an index instead of scanning.
+   plan, to show the authorization filter rides an index instead of scanning;
+3. a `shared=only` page of 50 ("shared with me") at 10k and at 1M chats, two databases on one
+   server measured side by side (interleaved batches), with the plan showing the GIN indexes
+   on `user_acl` / `group_acl`. Only this part: `--shared-only` (the short run).
 
 Prints figures and ratios; asserts nothing about time (the machines are shared and noisy).
 """
@@ -125,6 +128,9 @@ def grow_to(conn: Connection, total: int, org_a: uuid.UUID, org_b: uuid.UUID) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--max-chats", type=int, default=1_000_000)
+    parser.add_argument(
+        "--shared-only", action="store_true", help="Only the shared=only page figure (part 3)."
+    )
     args = parser.parse_args()
     sizes = [n for n in (10_000, 100_000, 1_000_000) if n <= args.max_chats]
     gc.freeze()  # keep collector pauses out of the per-call figures
@@ -134,11 +140,13 @@ def main() -> None:
         info = server.start()
         engine = create_engine(info.sqlalchemy_url("bench"))
         try:
-            ensure_database(engine.url)
-            upgrade(engine, "head")
-            with engine.begin() as conn:
-                me, org_a, org_b = seed_base(conn)
-            run(engine, me, org_a, org_b, sizes)
+            if not args.shared_only:
+                ensure_database(engine.url)
+                upgrade(engine, "head")
+                with engine.begin() as conn:
+                    me, org_a, org_b = seed_base(conn)
+                run(engine, me, org_a, org_b, sizes)
+            shared_page_figures(info, small=min(sizes), large=max(sizes))
         finally:
             engine.dispose()
             server.stop()
@@ -335,6 +343,105 @@ def explain_page(conn: Connection, subject: Subject, authorizer: Authorizer) -> 
     rows = conn.exec_driver_sql("EXPLAIN " + sql, bound).scalars().all()
     scans = [r.strip().lstrip("-> ").split("  ")[0] for r in rows if "Scan" in r]
     return "; ".join(scans)
+
+
+# --- 3. "shared with me" ---------------------------------------------------------------------
+
+SHARED_WITH_ME = 300
+"""Chats of others shared with the reader, at every size: half by a user entry, half through
+the Everyone group of its org. The page is the same; only the table around it grows."""
+
+
+def seed_shared(conn: Connection, total: int) -> Subject:
+    """One database: the base world, `total` chats, 1% of them shared with other users and 1%
+    with org B's Everyone (entries the index holds but the reader must not see), and
+    `SHARED_WITH_ME` shared with the reader."""
+    me, org_a, org_b = seed_base(conn)
+    grow_to(conn, total, org_a, org_b)
+    conn.execute(
+        sa.text(
+            "UPDATE chats c SET user_acl = jsonb_build_object(u.id::text, '[\"read\"]'::jsonb) "
+            "FROM (SELECT id, row_number() OVER () AS k FROM users WHERE id <> :me) u "
+            "WHERE c.owner_id <> :me AND abs(hashtext(c.id::text)) % 100 = 0 "
+            "AND u.k = 1 + abs(hashtext(c.id::text)) % 500"
+        ),
+        {"me": me},
+    )
+    conn.execute(
+        sa.text(
+            "UPDATE chats SET group_acl = jsonb_build_object(CAST(:b AS text), '[\"read\"]'::jsonb) "
+            "WHERE organization_id = :b AND abs(hashtext(id::text)) % 100 = 1"
+        ),
+        {"b": org_b},
+    )
+    for column, key, where in (
+        ("user_acl", me, "organization_id IS NULL OR organization_id = :a"),
+        ("group_acl", org_a, "organization_id = :a"),
+    ):
+        conn.execute(
+            sa.text(
+                f"UPDATE chats SET {column} = jsonb_build_object(CAST(:key AS text), "
+                "'[\"read\"]'::jsonb) WHERE id IN (SELECT id FROM chats WHERE owner_id <> :me "
+                f"AND ({where}) AND {column} = '{{}}' ORDER BY id LIMIT :n)"
+            ),
+            {"key": key, "me": me, "a": org_a, "n": SHARED_WITH_ME // 2},
+        )
+    return Subject(id=me, roles=("member", "chat-access", f"organization-member:{org_a}"))
+
+
+def shared_page_figures(info: Any, *, small: int, large: int) -> None:
+    """A `shared=only` page of 50 at `small` and `large` chats, interleaved, with the plan."""
+    from querier.dbauthz.decide import Decider, SharedMode
+
+    print(f'\nshared=only page of 50 ("shared with me", {SHARED_WITH_ME} such chats)')
+    authorizer = Authorizer()
+    engines, subjects = {}, {}
+    for size in (small, large):
+        engines[size] = create_engine(info.sqlalchemy_url(f"bench_shared_{size}"))
+        ensure_database(engines[size].url)
+        upgrade(engines[size], "head")
+        started = time.perf_counter()
+        with engines[size].begin() as conn:
+            subjects[size] = seed_shared(conn, size)
+        # As autovacuum would: GIN's pending list (fast updates) flushed into the index, so a
+        # search walks the index rather than a list of every recent ACL change.
+        with engines[size].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE chats"))
+        print(f"  seeded {size:>9,} chats in {time.perf_counter() - started:.0f} s")
+    try:
+        with engines[small].connect() as c_small, engines[large].connect() as c_large:
+            calls = {}
+            for size, conn in ((small, c_small), (large, c_large)):
+                q = AuthzQuerier(SqlQuerier(conn), authorizer)
+                subject = subjects[size]
+                with as_actor(subject):
+                    page = q.get_chats_shared(shared=SharedMode.ONLY, page_limit=50)
+                if len(page) != 50 or any(c.owner_id == subject.id for c in page):
+                    raise SystemExit("the shared page is wrong; the figures would mean nothing")
+
+                def call(q: AuthzQuerier = q, subject: Subject = subject) -> None:
+                    with as_actor(subject):
+                        q.get_chats_shared(shared=SharedMode.ONLY, page_limit=50)
+
+                for _ in range(20):
+                    call()
+                calls[size] = call
+            t_small, t_large = interleaved(calls[small], calls[large], 20, 20)
+            print(f"  {small:>9,} chats  {t_small:9.1f} µs/page")
+            print(f"  {large:>9,} chats  {t_large:9.1f} µs/page")
+            print(f"  ratio {large:,} / {small:,} chats: {t_large / t_small:.2f}  (target ≤ 1.5)")
+            where = Decider(authorizer).chat_list_filter(subjects[large], SharedMode.ONLY, None)
+            assert where is not None
+            params = {"owner_id": None, "archived": None, "after_id": None, "page_limit": 50}
+            sql, bound = with_filter(GET_CHATS, params, where, "GetChats")
+            plan = c_large.exec_driver_sql("EXPLAIN " + sql, bound).scalars().all()
+            print(f"  plan at {large:,} chats:")
+            for row in plan:
+                if "Scan" in row or "Limit" in row or "Sort" in row or "BitmapOr" in row:
+                    print(f"    {row.strip()}")
+    finally:
+        for engine in engines.values():
+            engine.dispose()
 
 
 if __name__ == "__main__":

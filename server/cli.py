@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
@@ -56,6 +57,7 @@ from server.settings import (
     DEFAULT_TOKEN_LIFETIME,
     Settings,
     SettingsError,
+    chat_sharing_from_env,
     parse_experiments,
 )
 
@@ -124,9 +126,13 @@ def system_querier() -> Iterator[AuthzQuerier]:
     """
     with engine_or_exit() as engine:
         require_head(engine)
+        try:
+            sharing = chat_sharing_from_env()  # the kill switch holds for the CLI too
+        except SettingsError as exc:
+            raise fail(str(exc)) from None
         with engine.begin() as conn, as_system_restricted():
             try:
-                yield AuthzQuerier(SqlQuerier(conn), Authorizer())
+                yield AuthzQuerier(SqlQuerier(conn), Authorizer(), chat_sharing=sharing)
             except InvalidRoleError as exc:
                 raise fail(str(exc)) from None
             except NotAuthorizedError as exc:
@@ -229,6 +235,14 @@ def serve(
     http_stack: Annotated[
         str, typer.Option(hidden=True, help="fast (uvloop + httptools) or basic (asyncio + h11).")
     ] = "fast",
+    disable_chat_sharing: Annotated[
+        bool,
+        typer.Option(
+            "--disable-chat-sharing",
+            help="Kill switch: ACL writes answer 403, stored chat ACLs grant nothing, lists "
+            "ignore shared=. Default: $DBAUTHZ_DISABLE_CHAT_SHARING.",
+        ),
+    ] = False,
 ) -> None:
     """Start the database (embedded unless DATABASE_URL is set), migrate it if allowed, serve."""
     from server.demo import DemoRefusedError, seed_demo
@@ -236,6 +250,8 @@ def serve(
 
     try:
         settings = Settings(experiments=parse_experiments(experiments), dev=dev)
+        if disable_chat_sharing:
+            settings = replace(settings, chat_sharing=False)
     except SettingsError as exc:  # an unknown experiment, a bad DBAUTHZ_MAX_* value
         raise fail(str(exc)) from None
     try:
@@ -494,4 +510,11 @@ def main() -> None:
 
 # Last: these modules add their command groups to `app` and `users_app` defined above.
 db_app.command("url")(db_url)  # defined in server/cli_db_url.py
-from server import cli_groups, cli_inspect, cli_lifecycle, cli_roles, cli_tokens  # noqa: E402, F401
+from server import (  # noqa: E402, F401
+    cli_groups,
+    cli_inspect,
+    cli_lifecycle,
+    cli_roles,
+    cli_sharing,
+    cli_tokens,
+)

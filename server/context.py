@@ -63,14 +63,20 @@ class RequestContext:
         """As the caller, each statement its own transaction (autocommit): for a read that one
         statement answers, or statements that need not stand or fall together."""
         with as_actor(self.subject):
-            yield AsyncAuthzQuerier(AsyncSqlQuerier(self.connection), self.authorizer)
+            yield self._querier()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncAuthzQuerier]:
         """One transaction as the caller: committed when the block ends, rolled back on error."""
         async with self.connection.transaction():
             with as_actor(self.subject):
-                yield AsyncAuthzQuerier(AsyncSqlQuerier(self.connection), self.authorizer)
+                yield self._querier()
+
+    def _querier(self) -> AsyncAuthzQuerier:
+        sharing = self.settings.chat_sharing  # the kill switch reaches the data layer here
+        return AsyncAuthzQuerier(
+            AsyncSqlQuerier(self.connection), self.authorizer, chat_sharing=sharing
+        )
 
     def authorize(self, action: Action, obj: Object) -> None:
         """A handler's own pre-flight check; raises `NotAuthorizedError` (-> 403)."""

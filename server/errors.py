@@ -8,6 +8,8 @@
 | `NotFoundError`, `ResourceHiddenError`  | 404    | one body for missing *and* unreadable |
 | `InvalidRoleError`, constraint, data    | 400    | what was wrong                        |
 | `InvalidScopeError` (a token's scope)   | 400    | the unknown names, or the bad entry   |
+| `InvalidShareError` (a chat ACL change) | 400    | which sharing rule it broke           |
+| `ChatSharingDisabledError`              | 403    | sharing is switched off (its message) |
 | `UniqueViolationError`                  | 409    | which constraint                      |
 | deadlock, serialization, lock timeout   | 409    | retry; `Retry-After: 1`               |
 | request validation                      | 422    | the failed fields (input not echoed)  |
@@ -50,6 +52,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from authz import InvalidRoleError, NotAuthorizedError, RoleEscalationError
 from authz.token_scopes import InvalidScopeError, ScopeEscalationError
 from querier.dbauthz import RoleAssignmentError
+from querier.dbauthz.chat_acl import ChatSharingDisabledError, InvalidShareError
 from querier.errors import ConstraintViolationError, NotFoundError, UniqueViolationError
 from server.auth import AuthenticationError
 
@@ -103,7 +106,10 @@ def forbidden_detail(exc: NotAuthorizedError) -> str:
     """A role-assignment denial names the role, an escalation refusal the permission the caller
     lacks (its own rights and the role it submitted: nothing about other data); every other
     denial stays vague."""
-    if isinstance(exc, RoleAssignmentError | RoleEscalationError | ScopeEscalationError):
+    if isinstance(
+        exc,
+        RoleAssignmentError | RoleEscalationError | ScopeEscalationError | ChatSharingDisabledError,
+    ):
         return str(exc)
     return FORBIDDEN_DETAIL
 
@@ -320,6 +326,7 @@ HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Any]], ...
     (ResourceHiddenError, on_not_found),
     (InvalidRoleError, on_invalid_role),
     (InvalidScopeError, on_invalid_role),  # a token's scope: unknown names, bad entries
+    (InvalidShareError, on_invalid_role),
     (ConstraintViolationError, on_constraint_violation),
     (DBAPIError, on_dbapi_error),
     (PoolTimeoutError, on_database_unavailable),

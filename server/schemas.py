@@ -380,3 +380,36 @@ class ApiKeyResponse(ResponseBody):
             scopes=list(key.scopes),
             allow_list=[AllowListEntry.parse(text) for text in key.allow_list],
         )
+
+
+# --- chat sharing (ACLs) -------------------------------------------------------------------------
+
+
+class ChatACLUpdateRequest(RequestBody):
+    """`PATCH /api/v2/chats/{chat}/acl` (Coder's shape): roles by user id and by group id.
+
+    Only `read` can be granted; `""` removes. Ids are validated by the data layer (400 for an
+    unknown id and for one outside the chat's organization alike)."""
+
+    user_roles: dict[UUID, str] = Field(default_factory=dict)
+    group_roles: dict[UUID, str] = Field(default_factory=dict)
+
+
+class ChatACLUser(BaseModel):
+    id: UUID
+    username: str
+    role: str = Field(description="`read`: the only role a chat ACL grants.")
+
+
+class ChatACLGroup(BaseModel):
+    id: UUID = Field(description="The group id; the organization's id for its Everyone group.")
+    name: str
+    display_name: str
+    role: str = Field(description="`read`: the only role a chat ACL grants.")
+
+
+class ChatACLResponse(BaseModel):
+    """Who a chat is shared with (entries naming nobody any more are not shown)."""
+
+    users: list[ChatACLUser]
+    groups: list[ChatACLGroup]

@@ -21,6 +21,7 @@ MIN_TOKEN_LIFETIME = timedelta(minutes=1)
 MAX_TOKEN_LIFETIME = timedelta(days=365)
 """Bounds of a token minted on request (`POST …/keys/tokens`, `dbauthz tokens create`)."""
 
+DISABLE_CHAT_SHARING_ENV = "DBAUTHZ_DISABLE_CHAT_SHARING"
 MAX_JSON_BYTES_ENV = "DBAUTHZ_MAX_JSON_BYTES"
 MAX_FILE_BYTES_ENV = "DBAUTHZ_MAX_UPLOAD_BYTES"
 
@@ -50,6 +51,20 @@ def _bytes_from_env(name: str, default: int) -> Callable[[], int]:
     return read
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def chat_sharing_from_env() -> bool:
+    """False (the kill switch on) when `DBAUTHZ_DISABLE_CHAT_SHARING` is 1/true/yes/on."""
+    raw = os.environ.get(DISABLE_CHAT_SHARING_ENV, "").strip().lower()
+    if raw in _TRUE:
+        return False
+    if raw in _FALSE:
+        return True
+    raise SettingsError(f"{DISABLE_CHAT_SHARING_ENV} must be 1/true/yes/on or 0/false/no/off")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Server settings.
@@ -73,6 +88,10 @@ class Settings:
     )
     max_json_nesting: int = DEFAULT_MAX_JSON_NESTING
     token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
+    chat_sharing: bool = field(default_factory=chat_sharing_from_env)
+    """False: the chat-sharing kill switch (`serve --disable-chat-sharing`, or
+    `DBAUTHZ_DISABLE_CHAT_SHARING=1`): ACL writes answer 403, stored ACLs grant nothing, chat
+    lists ignore `shared=`. It reaches the data layer as `AsyncAuthzQuerier(chat_sharing=)`."""
 
     def experiment_enabled(self, name: str) -> bool:
         return self.dev or name in self.experiments

@@ -83,6 +83,7 @@ def readme_blocks(text: str | None = None) -> list[Block]:
 
 def _elsewhere() -> dict[str, Callable[[], list[str]]]:
     """Tests that extract a block from the README and run it; what each takes."""
+    from tests.server.test_chat_acl_api import readme_sharing_block
     from tests.server.test_least_privilege import readme_roles_sql
     from tests.test_adding_a_query import readme_steps
     from tests.test_readme_example import kit_example, python_block
@@ -95,6 +96,7 @@ def _elsewhere() -> dict[str, Callable[[], list[str]]]:
         "tests/test_readme_example.py (the test kit)": lambda: [kit_example()],
         "tests/test_adding_a_query.py (the four steps)": lambda: list(readme_steps()),
         "tests/server/test_least_privilege.py (the two roles)": lambda: [readme_roles_sql()],
+        "tests/server/test_chat_acl_api.py (Sharing chats)": lambda: [readme_sharing_block()],
     }
 
 

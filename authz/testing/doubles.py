@@ -59,6 +59,16 @@ class FakePrepared:
     ) -> ColumnElement[bool]:
         return sa.true() if self.allow else sa.false()
 
+    def acl_sql_filter(
+        self,
+        *,
+        org: ColumnElement[Any] | None,
+        id: ColumnElement[Any] | None,
+        user_acl: ColumnElement[Any] | None,
+        group_acl: ColumnElement[Any] | None,
+    ) -> ColumnElement[bool]:
+        return sa.true() if self.allow else sa.false()
+
 
 class FakeAuthorizer:
     """Allows everything (`allow=True`) or denies everything, filters included."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from querier.dbauthz.async_chat_acl import AsyncChatAclMethods
 from querier.dbauthz.async_chats import AsyncChatMethods
 from querier.dbauthz.async_groups import AsyncGroupMethods
 from querier.dbauthz.async_roles import AsyncCustomRoleMethods
@@ -29,7 +30,11 @@ from querier.generated.async_protocol import AsyncQuerier
 
 
 class AsyncAuthzQuerier(
-    AsyncUserMethods, AsyncChatMethods, AsyncCustomRoleMethods, AsyncGroupMethods
+    AsyncUserMethods,
+    AsyncChatMethods,
+    AsyncChatAclMethods,
+    AsyncCustomRoleMethods,
+    AsyncGroupMethods,
 ):
     """Wraps the generated querier; never wraps twice (wrapping a wrapper wraps its inner one)."""
 
@@ -39,7 +44,7 @@ class AsyncAuthzQuerier(
     async def transaction(self) -> AsyncIterator[AsyncAuthzQuerier]:
         """Everything inside goes through a wrapped querier on the transaction's connection."""
         async with self._inner.transaction() as tx:
-            yield AsyncAuthzQuerier(tx, self.authorizer)
+            yield AsyncAuthzQuerier(tx, self.authorizer, chat_sharing=self.chat_sharing)
 
 
 def _implements_querier(q: AsyncAuthzQuerier) -> AsyncQuerier:

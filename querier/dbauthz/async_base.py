@@ -20,11 +20,14 @@ class AsyncAuthzBase:
     _inner: AsyncQuerier
     _decide: Decider
 
-    def __init__(self, inner: AsyncQuerier, authorizer: AuthorizerProtocol) -> None:
+    def __init__(
+        self, inner: AsyncQuerier, authorizer: AuthorizerProtocol, *, chat_sharing: bool = True
+    ) -> None:
+        """`chat_sharing=False`: the chat-sharing kill switch (see `Decider`)."""
         if isinstance(inner, AsyncAuthzBase):
             inner = inner._inner  # never wraps twice: wrapping a wrapper wraps its inner querier
         self._inner = inner
-        self._decide = Decider(authorizer)
+        self._decide = Decider(authorizer, chat_sharing=chat_sharing)
 
     @property
     def inner(self) -> AsyncQuerier:
@@ -34,3 +37,8 @@ class AsyncAuthzBase:
     @property
     def authorizer(self) -> AuthorizerProtocol:
         return self._decide.authorizer
+
+    @property
+    def chat_sharing(self) -> bool:
+        """False when the chat-sharing kill switch is on."""
+        return self._decide.chat_sharing

@@ -52,6 +52,7 @@ class AsyncChatMethods(AsyncAuthzBase):
         page_limit: int,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[Chat]:
+        """What the roles allow (`shared=exclude`); `get_chats_shared` lists shared chats."""
         actor = current_actor()
         if after_id is not None:
             await self.get_chat(id=after_id)  # a cursor must be readable: no existence oracle

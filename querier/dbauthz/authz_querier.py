@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from querier.dbauthz.sync_chat_acl import ChatAclMethods
 from querier.dbauthz.sync_chats import ChatMethods
 from querier.dbauthz.sync_groups import GroupMethods
 from querier.dbauthz.sync_roles import CustomRoleMethods
@@ -30,7 +31,13 @@ from querier.dbauthz.sync_users import UserMethods
 from querier.generated.protocol import Querier
 
 
-class AuthzQuerier(UserMethods, ChatMethods, CustomRoleMethods, GroupMethods):
+class AuthzQuerier(
+    UserMethods,
+    ChatMethods,
+    ChatAclMethods,
+    CustomRoleMethods,
+    GroupMethods,
+):
     """Wraps the generated querier; never wraps twice (wrapping a wrapper wraps its inner one)."""
 
     __slots__ = ()
@@ -39,7 +46,7 @@ class AuthzQuerier(UserMethods, ChatMethods, CustomRoleMethods, GroupMethods):
     def transaction(self) -> Iterator[AuthzQuerier]:
         """Everything inside goes through a wrapped querier on the transaction's connection."""
         with self._inner.transaction() as tx:
-            yield AuthzQuerier(tx, self.authorizer)
+            yield AuthzQuerier(tx, self.authorizer, chat_sharing=self.chat_sharing)
 
 
 def _implements_querier(q: AuthzQuerier) -> Querier:

@@ -9,6 +9,7 @@ authorization once, as one of these patterns around the query it runs:
 `Decider.allowed_on`       raw fetch of the stored row, the action on it, then the write
 `Decider.list_filter`      the actor's policy as the list query's WHERE clause (pages stay
                            full); `None` when nothing can be allowed: an empty page, no SQL
+`Decider.chat_list_filter` the same for chats, with the "shared with me" ACL terms when asked
 `Decider.aggregate_filter` the same filter for a count or aggregate: always a filter (FALSE
                            when nothing is allowed), so the query still answers 0 / empty sums
 `Decider.role_changes`     every changed role checked twice (permission + assignment table)
@@ -25,7 +26,10 @@ sync face (`querier/gen/unasync.py`), so the two faces cannot drift.
 
 from __future__ import annotations
 
+import enum
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -33,6 +37,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
+from sqlalchemy.dialects.postgresql import JSONB
 
 from authz import (
     Action,
@@ -79,6 +84,22 @@ CHAT_COLUMNS = FilterColumns(
     org=_uuid_column("chats.organization_id"),
     id=_uuid_column("chats.id"),
 )
+CHAT_USER_ACL: ColumnElement[Any] = sa.literal_column("chats.user_acl", JSONB())
+CHAT_GROUP_ACL: ColumnElement[Any] = sa.literal_column("chats.group_acl", JSONB())
+"""The chat list's ACL columns, for the shared modes (`Decider.chat_list_filter`)."""
+
+
+class SharedMode(enum.StrEnum):
+    """Which chats a list shows besides one's own: `GET /api/v2/chats?shared=`."""
+
+    EXCLUDE = "exclude"
+    """Today's list: what the roles allow (the default)."""
+    INCLUDE = "include"
+    """Also the chats shared with me (a user entry, or one of my groups, Everyone included)."""
+    ONLY = "only"
+    """Only the chats shared with me that I do not own."""
+
+
 COST_CHAT_COLUMNS = FilterColumns(
     owner=_uuid_column("c.owner_id"),
     org=_uuid_column("c.organization_id"),
@@ -130,12 +151,25 @@ def chats_anywhere(actor: Subject) -> Object:
 
 
 class Decider:
-    """The access patterns over one authorizer; stateless beyond it, shared by both faces."""
+    """The access patterns over one authorizer; stateless beyond it, shared by both faces.
 
-    __slots__ = ("authorizer",)
+    `chat_sharing=False` is the kill switch (`serve --disable-chat-sharing`): stored ACLs
+    grant nothing (every row's object is built without them), chat lists ignore the shared
+    modes, and ACL writes are refused (`ChatSharingDisabledError`, see `chat_acl`).
+    """
 
-    def __init__(self, authorizer: AuthorizerProtocol) -> None:
+    __slots__ = ("authorizer", "chat_sharing")
+
+    def __init__(self, authorizer: AuthorizerProtocol, *, chat_sharing: bool = True) -> None:
         self.authorizer = authorizer
+        self.chat_sharing = chat_sharing
+
+    def row_object(self, row: _HasRbacObject) -> Object:
+        """The row's object; without its stored ACL when sharing is switched off."""
+        obj = row.rbac_object()
+        if not self.chat_sharing and (obj.acl_users or obj.acl_groups):
+            return obj.with_acl()
+        return obj
 
     def check(self, actor: Subject, action: Action, obj: Object) -> None:
         """Allow or raise `NotAuthorizedError`; a denial is logged (ids only) at DEBUG."""
@@ -160,6 +194,8 @@ class Decider:
     def readable(self, actor: Subject, row: Row) -> Row:
         """The row the query returned, if the actor may read it (fetch-then-check)."""
         obj = row.rbac_object()
+        if not self.chat_sharing and (obj.acl_users or obj.acl_groups):
+            obj = obj.with_acl()  # the kill switch: stored ACLs grant nothing
         try:
             self.authorizer.authorize(actor, Action.READ, obj)  # the hot path: no extra frame
         except NotAuthorizedError:
@@ -169,7 +205,7 @@ class Decider:
 
     def allowed_on(self, actor: Subject, action: Action, stored: _HasRbacObject) -> None:
         """`action` on the stored row (fetched raw, before the write that changes it)."""
-        self.check(actor, action, stored.rbac_object())
+        self.check(actor, action, self.row_object(stored))
 
     def list_filter(
         self,
@@ -178,11 +214,49 @@ class Decider:
         columns: FilterColumns,
         given: ColumnElement[bool] | None,
     ) -> ColumnElement[bool] | None:
-        """The list query's filter; None when nothing can be allowed (answer `[]`, no SQL)."""
+        """The list query's filter; None when nothing can be allowed (answer `[]`, no SQL).
+
+        Without ACL columns: `never_allowed` means "FALSE when the table has no ACL columns",
+        which is true of every filter built here (a list with ACL terms goes through
+        `chat_list_filter`, which asks `never_allowed_with_acl` instead)."""
         prepared = self._prepare(actor, resource_type, given)
         if prepared.never_allowed:
             return None
         return prepared.sql_filter(owner=columns.owner, org=columns.org, id=columns.id)
+
+    def chat_list_filter(
+        self,
+        actor: Subject,
+        shared: SharedMode,
+        given: ColumnElement[bool] | None,
+    ) -> ColumnElement[bool] | None:
+        """A chat list's filter for `shared` (None: nothing can be allowed, no SQL).
+
+        `exclude`: the role path only (today's list; what every mode is with the kill switch
+        on). `include`: `(role OR acl) AND scope`, the whole compiled policy. `only`: that, AND
+        the ACL terms alone (an entry names me or one of my groups, Everyone included), AND
+        `owner_id <> me`: the chats shared with me that I do not own. The ACL terms are `@>`
+        containments on `user_acl` / `group_acl`, which their GIN indexes serve.
+
+        `never_allowed` means "FALSE for a table without ACL columns"; chats have them, so
+        once ACL terms are in play only `never_allowed_with_acl` (the scope admits nothing)
+        may skip the query.
+        """
+        if shared is SharedMode.EXCLUDE or not self.chat_sharing:
+            return self.list_filter(actor, "chat", CHAT_COLUMNS, given)
+        prepared = self._prepare(actor, "chat", given)
+        if prepared.never_allowed_with_acl:
+            return None
+        c = CHAT_COLUMNS
+        allowed = prepared.sql_filter(
+            owner=c.owner, org=c.org, id=c.id, user_acl=CHAT_USER_ACL, group_acl=CHAT_GROUP_ACL
+        )
+        if shared is SharedMode.INCLUDE:
+            return allowed
+        acl = prepared.acl_sql_filter(
+            org=c.org, id=c.id, user_acl=CHAT_USER_ACL, group_acl=CHAT_GROUP_ACL
+        )
+        return _shared_only(allowed, acl, actor.id)
 
     def aggregate_filter(
         self,
@@ -277,6 +351,39 @@ class Decider:
         scope, stored_names, stored_entries = requested_scope(names, allow_list)
         check_may_mint(actor, scope)
         return stored_names, stored_entries
+
+
+_SHARED_ONLY: OrderedDict[tuple[int, int, UUID], tuple[Any, Any, ColumnElement[bool]]] = (
+    OrderedDict()
+)
+_SHARED_ONLY_LOCK = threading.Lock()
+
+
+def _shared_only(
+    allowed: ColumnElement[bool], acl: ColumnElement[bool], me: UUID
+) -> ColumnElement[bool]:
+    """`allowed AND acl AND owner_id <> me`, one object per (allowed, acl, me).
+
+    `allowed` and `acl` come from the engine's filter cache (the same objects for the same
+    actor), so the combination is kept too: the querier's compiled-SQL cache then finds it by
+    identity, instead of re-deriving its shape (a few hundred microseconds) on every page.
+    Bounded (LRU, 1024); entries keep their parts referenced, so an id is never reused.
+    """
+    key = (id(allowed), id(acl), me)
+    with _SHARED_ONLY_LOCK:
+        hit = _SHARED_ONLY.get(key)
+        if hit is not None and hit[0] is allowed and hit[1] is acl:
+            _SHARED_ONLY.move_to_end(key)
+            return hit[2]
+    owner = CHAT_COLUMNS.owner
+    assert owner is not None
+    not_mine = owner != sa.bindparam("shared_not_owner", me, type_=sa.Uuid())
+    expr = sa.and_(allowed, acl, not_mine)
+    with _SHARED_ONLY_LOCK:
+        _SHARED_ONLY[key] = (allowed, acl, expr)
+        while len(_SHARED_ONLY) > 1024:
+            _SHARED_ONLY.popitem(last=False)
+    return expr
 
 
 def is_builtin(name: str) -> bool:

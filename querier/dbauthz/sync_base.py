@@ -22,11 +22,14 @@ class AuthzBase:
     _inner: Querier
     _decide: Decider
 
-    def __init__(self, inner: Querier, authorizer: AuthorizerProtocol) -> None:
+    def __init__(
+        self, inner: Querier, authorizer: AuthorizerProtocol, *, chat_sharing: bool = True
+    ) -> None:
+        """`chat_sharing=False`: the chat-sharing kill switch (see `Decider`)."""
         if isinstance(inner, AuthzBase):
             inner = inner._inner  # never wraps twice: wrapping a wrapper wraps its inner querier
         self._inner = inner
-        self._decide = Decider(authorizer)
+        self._decide = Decider(authorizer, chat_sharing=chat_sharing)
 
     @property
     def inner(self) -> Querier:
@@ -36,3 +39,8 @@ class AuthzBase:
     @property
     def authorizer(self) -> AuthorizerProtocol:
         return self._decide.authorizer
+
+    @property
+    def chat_sharing(self) -> bool:
+        """False when the chat-sharing kill switch is on."""
+        return self._decide.chat_sharing

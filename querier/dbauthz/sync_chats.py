@@ -54,6 +54,7 @@ class ChatMethods(AuthzBase):
         page_limit: int,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[Chat]:
+        """What the roles allow (`shared=exclude`); `get_chats_shared` lists shared chats."""
         actor = current_actor()
         if after_id is not None:
             self.get_chat(id=after_id)  # a cursor must be readable: no existence oracle

@@ -30,6 +30,7 @@ FILES: dict[str, str] = {
     "async_chats.py": "sync_chats.py",
     "async_roles.py": "sync_roles.py",
     "async_groups.py": "sync_groups.py",
+    "async_chat_acl.py": "sync_chat_acl.py",
     "async_authz_querier.py": "authz_querier.py",
 }
 """Async source -> generated sync twin, both in `querier/dbauthz/`."""
@@ -43,11 +44,13 @@ NAMES: dict[str, str] = {
     "AsyncChatMethods": "ChatMethods",
     "AsyncCustomRoleMethods": "CustomRoleMethods",
     "AsyncGroupMethods": "GroupMethods",
+    "AsyncChatAclMethods": "ChatAclMethods",
     "async_base": "sync_base",
     "async_users": "sync_users",
     "async_chats": "sync_chats",
     "async_roles": "sync_roles",
     "async_groups": "sync_groups",
+    "async_chat_acl": "sync_chat_acl",
     "async_authz_querier": "authz_querier",
     "AsyncIterator": "Iterator",
     "asynccontextmanager": "contextmanager",

@@ -26,10 +26,12 @@ from querier.generated.models import (
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
+    GetChatACLRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
+    GetChatShareTargetsRow,
     GetDataPresenceRow,
     Group,
     GroupMember,
@@ -142,6 +144,15 @@ class AsyncQuerier(Protocol):
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
+    async def get_chat_acl(self, *, chat_id: UUID) -> list[GetChatACLRow]:
+        """`GetChatACL` (:many).
+        Who a chat is shared with: one row per ACL entry that names an existing user, group or the
+        chat's organization (its implicit Everyone group), with the actions granted. Entries whose
+        key is not a UUID, or names nobody any more (a deleted user or group), are left out: they
+        grant nothing a reader could act on. Ordered users first, then by name.
+        Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
     async def get_chat_cost_per_chat(
         self,
         *,
@@ -199,6 +210,15 @@ class AsyncQuerier(Protocol):
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
+    async def get_chat_for_share(self, *, id: UUID) -> Chat:
+        """`GetChatForShare` (:one).
+        The chat, locked until the transaction ends: an ACL change is decided on, merged into and
+        written over a row no concurrent change can alter meanwhile (two PATCHes run one after the
+        other, so neither loses the other's entries). NO KEY UPDATE: messages inserted meanwhile
+        (their foreign key takes KEY SHARE) do not wait.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
     async def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -220,6 +240,21 @@ class AsyncQuerier(Protocol):
     async def get_chat_model_configs(self, *, enabled_only: bool) -> list[ChatModelConfig]:
         """`GetChatModelConfigs` (:many).
         Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
+    async def get_chat_share_targets(
+        self,
+        *,
+        user_ids: tuple[UUID, ...],
+        organization_id: UUID | None = None,
+        group_ids: tuple[UUID, ...],
+    ) -> GetChatShareTargetsRow:
+        """`GetChatShareTargets` (:one).
+        Of the given ids, the ones a chat in `organization_id` may be shared with, in ONE statement:
+        for an org chat, users that are members of the org and groups of the org (its Everyone
+        group, id = org id, included); for a personal chat (NULL org), users that exist and no
+        group at all (group entries never apply to an object without an org).
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     async def get_chats(
@@ -588,6 +623,13 @@ class AsyncQuerier(Protocol):
     async def update_api_key_last_used(self, *, last_used: datetime, id: str) -> int:
         """`UpdateAPIKeyLastUsed` (:execrows).
         Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    async def update_chat_acl(self, *, user_acl: JsonValue, group_acl: JsonValue, id: UUID) -> Chat:
+        """`UpdateChatACL` (:one).
+        Replaces both ACLs (the caller merged them into what it read under `GetChatForShare`'s lock).
+        Returns the row; raises `NotFoundError` when no row matches.
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 

@@ -30,10 +30,12 @@ from querier.generated.models import (
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
+    GetChatACLRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
+    GetChatShareTargetsRow,
     GetDataPresenceRow,
     Group,
     GroupMember,
@@ -199,6 +201,17 @@ class AsyncSqlQuerier:
         cur = await execute_async(self._conn, sql, params, "GetChat")
         return s._chat(row_or_not_found(await cur.fetchone(), "GetChat"))
 
+    async def get_chat_acl(self, *, chat_id: UUID) -> list[GetChatACLRow]:
+        """`GetChatACL` (:many).
+        Who a chat is shared with: one row per ACL entry that names an existing user, group or the
+        chat's organization (its implicit Everyone group), with the actions granted. Entries whose
+        key is not a UUID, or names nobody any more (a deleted user or group), are left out: they
+        grant nothing a reader could act on. Ordered users first, then by name.
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = s.GET_CHAT_ACL, dict[str, Any]({"chat_id": chat_id})
+        cur = await execute_async(self._conn, sql, params, "GetChatACL")
+        return [s._get_chat_acl_row(r) for r in await cur.fetchall()]
+
     async def get_chat_cost_per_chat(
         self,
         *,
@@ -285,6 +298,17 @@ class AsyncSqlQuerier:
             row_or_not_found(await cur.fetchone(), "GetChatFileMetadata")
         )
 
+    async def get_chat_for_share(self, *, id: UUID) -> Chat:
+        """`GetChatForShare` (:one).
+        The chat, locked until the transaction ends: an ACL change is decided on, merged into and
+        written over a row no concurrent change can alter meanwhile (two PATCHes run one after the
+        other, so neither loses the other's entries). NO KEY UPDATE: messages inserted meanwhile
+        (their foreign key takes KEY SHARE) do not wait.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = s.GET_CHAT_FOR_SHARE, dict[str, Any]({"id": id})
+        cur = await execute_async(self._conn, sql, params, "GetChatForShare")
+        return s._chat(row_or_not_found(await cur.fetchone(), "GetChatForShare"))
+
     async def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -318,6 +342,34 @@ class AsyncSqlQuerier:
         sql, params = s.GET_CHAT_MODEL_CONFIGS, dict[str, Any]({"enabled_only": enabled_only})
         cur = await execute_async(self._conn, sql, params, "GetChatModelConfigs")
         return [s._chat_model_config(r) for r in await cur.fetchall()]
+
+    async def get_chat_share_targets(
+        self,
+        *,
+        user_ids: tuple[UUID, ...],
+        organization_id: UUID | None = None,
+        group_ids: tuple[UUID, ...],
+    ) -> GetChatShareTargetsRow:
+        """`GetChatShareTargets` (:one).
+        Of the given ids, the ones a chat in `organization_id` may be shared with, in ONE statement:
+        for an org chat, users that are members of the org and groups of the org (its Everyone
+        group, id = org id, included); for a personal chat (NULL org), users that exist and no
+        group at all (group entries never apply to an object without an org).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            s.GET_CHAT_SHARE_TARGETS,
+            dict[str, Any](
+                {
+                    "user_ids": list(user_ids),
+                    "organization_id": organization_id,
+                    "group_ids": list(group_ids),
+                }
+            ),
+        )
+        cur = await execute_async(self._conn, sql, params, "GetChatShareTargets")
+        return s._get_chat_share_targets_row(
+            row_or_not_found(await cur.fetchone(), "GetChatShareTargets")
+        )
 
     async def get_chats(
         self,
@@ -947,6 +999,18 @@ class AsyncSqlQuerier:
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = s.UPDATE_API_KEY_LAST_USED, dict[str, Any]({"last_used": last_used, "id": id})
         return (await execute_async(self._conn, sql, params, "UpdateAPIKeyLastUsed")).rowcount
+
+    async def update_chat_acl(self, *, user_acl: JsonValue, group_acl: JsonValue, id: UUID) -> Chat:
+        """`UpdateChatACL` (:one).
+        Replaces both ACLs (the caller merged them into what it read under `GetChatForShare`'s lock).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            s.UPDATE_CHAT_ACL,
+            dict[str, Any]({"user_acl": Jsonb(user_acl), "group_acl": Jsonb(group_acl), "id": id}),
+        )
+        cur = await execute_async(self._conn, sql, params, "UpdateChatACL")
+        return s._chat(row_or_not_found(await cur.fetchone(), "UpdateChatACL"))
 
     async def update_chat_model_config(
         self, *, display_name: str, enabled: bool, is_default: bool, context_limit: int, id: UUID

@@ -28,10 +28,12 @@ __all__ = [
     "DemoSeed",
     "GetAuthorizationByAPIKeyRow",
     "GetAuthorizationUserRolesRow",
+    "GetChatACLRow",
     "GetChatCostPerChatRow",
     "GetChatCostPerModelRow",
     "GetChatCostSummaryRow",
     "GetChatFileMetadataRow",
+    "GetChatShareTargetsRow",
     "GetDataPresenceRow",
     "Group",
     "GroupMember",
@@ -318,6 +320,17 @@ class GetAuthorizationUserRolesRow:
 
 
 @dataclass(frozen=True, slots=True)
+class GetChatACLRow:
+    """A row of GetChatACL."""
+
+    kind: str | None
+    id: UUID | None
+    name: str | None
+    display_name: str | None
+    actions: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
 class GetChatCostPerChatRow:
     """A row of GetChatCostPerChat."""
 
@@ -364,6 +377,14 @@ class GetChatFileMetadataRow:
     mimetype: str
     size: int
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GetChatShareTargetsRow:
+    """A row of GetChatShareTargets."""
+
+    user_ids: tuple[UUID, ...]
+    group_ids: tuple[UUID, ...]
 
 
 @dataclass(frozen=True, slots=True)

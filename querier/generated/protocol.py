@@ -26,10 +26,12 @@ from querier.generated.models import (
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
+    GetChatACLRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
+    GetChatShareTargetsRow,
     GetDataPresenceRow,
     Group,
     GroupMember,
@@ -54,15 +56,18 @@ QUERY_METHODS: tuple[str, ...] = (
     "get_authorization_by_api_key",
     "get_authorization_user_roles",
     "get_chat",
+    "get_chat_acl",
     "get_chat_cost_per_chat",
     "get_chat_cost_per_model",
     "get_chat_cost_summary",
     "get_chat_file",
     "get_chat_file_metadata",
+    "get_chat_for_share",
     "get_chat_message",
     "get_chat_messages",
     "get_chat_model_config",
     "get_chat_model_configs",
+    "get_chat_share_targets",
     "get_chats",
     "get_custom_role",
     "get_custom_role_for_update",
@@ -104,6 +109,7 @@ QUERY_METHODS: tuple[str, ...] = (
     "soft_delete_chat_message",
     "unarchive_chat",
     "update_api_key_last_used",
+    "update_chat_acl",
     "update_chat_model_config",
     "update_chat_status",
     "update_chat_title",
@@ -230,6 +236,15 @@ class Querier(Protocol):
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
+    def get_chat_acl(self, *, chat_id: UUID) -> list[GetChatACLRow]:
+        """`GetChatACL` (:many).
+        Who a chat is shared with: one row per ACL entry that names an existing user, group or the
+        chat's organization (its implicit Everyone group), with the actions granted. Entries whose
+        key is not a UUID, or names nobody any more (a deleted user or group), are left out: they
+        grant nothing a reader could act on. Ordered users first, then by name.
+        Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
     def get_chat_cost_per_chat(
         self,
         *,
@@ -287,6 +302,15 @@ class Querier(Protocol):
         Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
+    def get_chat_for_share(self, *, id: UUID) -> Chat:
+        """`GetChatForShare` (:one).
+        The chat, locked until the transaction ends: an ACL change is decided on, merged into and
+        written over a row no concurrent change can alter meanwhile (two PATCHes run one after the
+        other, so neither loses the other's entries). NO KEY UPDATE: messages inserted meanwhile
+        (their foreign key takes KEY SHARE) do not wait.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        ...
+
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -308,6 +332,21 @@ class Querier(Protocol):
     def get_chat_model_configs(self, *, enabled_only: bool) -> list[ChatModelConfig]:
         """`GetChatModelConfigs` (:many).
         Returns the rows in the query's order (`[]` when none match)."""
+        ...
+
+    def get_chat_share_targets(
+        self,
+        *,
+        user_ids: tuple[UUID, ...],
+        organization_id: UUID | None = None,
+        group_ids: tuple[UUID, ...],
+    ) -> GetChatShareTargetsRow:
+        """`GetChatShareTargets` (:one).
+        Of the given ids, the ones a chat in `organization_id` may be shared with, in ONE statement:
+        for an org chat, users that are members of the org and groups of the org (its Everyone
+        group, id = org id, included); for a personal chat (NULL org), users that exist and no
+        group at all (group entries never apply to an object without an org).
+        Returns the row; raises `NotFoundError` when no row matches."""
         ...
 
     def get_chats(
@@ -674,6 +713,13 @@ class Querier(Protocol):
     def update_api_key_last_used(self, *, last_used: datetime, id: str) -> int:
         """`UpdateAPIKeyLastUsed` (:execrows).
         Returns the number of rows affected (0 when none match).
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        ...
+
+    def update_chat_acl(self, *, user_acl: JsonValue, group_acl: JsonValue, id: UUID) -> Chat:
+        """`UpdateChatACL` (:one).
+        Replaces both ACLs (the caller merged them into what it read under `GetChatForShare`'s lock).
+        Returns the row; raises `NotFoundError` when no row matches.
         A violated constraint raises a `ConstraintViolationError` subclass."""
         ...
 

@@ -29,10 +29,12 @@ from querier.generated.models import (
     DemoSeed,
     GetAuthorizationByAPIKeyRow,
     GetAuthorizationUserRolesRow,
+    GetChatACLRow,
     GetChatCostPerChatRow,
     GetChatCostPerModelRow,
     GetChatCostSummaryRow,
     GetChatFileMetadataRow,
+    GetChatShareTargetsRow,
     GetDataPresenceRow,
     Group,
     GroupMember,
@@ -57,15 +59,18 @@ GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, create
 GET_AUTHORIZATION_BY_API_KEY = "SELECT\n    k.id AS key_id,\n    k.hashed_secret,\n    k.expires_at,\n    k.last_used,\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles,\n    array(\n        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id\n    )::uuid[] AS group_ids,\n    k.scopes,\n    k.allow_list\nFROM api_keys k\nJOIN users u ON u.id = k.user_id\nWHERE k.id = %(id)s"
 GET_AUTHORIZATION_USER_ROLES = "SELECT\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles,\n    array(\n        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id\n    )::uuid[] AS group_ids\nFROM users u\nWHERE u.id = %(user_id)s"
 GET_CHAT = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats WHERE id = %(id)s"
+GET_CHAT_ACL = "WITH c AS (SELECT user_acl, group_acl, organization_id FROM chats WHERE id = %(chat_id)s::uuid),\nusers_e AS (\n    SELECT CASE WHEN e.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'\n                THEN e.key::uuid END AS id, e.value\n    FROM c, jsonb_each(c.user_acl) AS e\n),\ngroups_e AS (\n    SELECT CASE WHEN e.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'\n                THEN e.key::uuid END AS id, e.value, c.organization_id\n    FROM c, jsonb_each(c.group_acl) AS e\n)\nSELECT kind, id, name, display_name, actions FROM (\n    SELECT 'user'::text AS kind, u.id, u.username AS name, ''::text AS display_name,\n           array(SELECT jsonb_array_elements_text(\n               CASE WHEN jsonb_typeof(ue.value) = 'array' THEN ue.value ELSE '[]' END))::text[]\n               AS actions\n    FROM users_e ue JOIN users u ON u.id = ue.id\n    UNION ALL\n    SELECT 'group'::text, g.id, g.name, g.display_name,\n           array(SELECT jsonb_array_elements_text(\n               CASE WHEN jsonb_typeof(ge.value) = 'array' THEN ge.value ELSE '[]' END))::text[]\n    FROM groups_e ge JOIN groups g ON g.id = ge.id AND g.organization_id = ge.organization_id\n    UNION ALL\n    SELECT 'group'::text, o.id, 'Everyone'::text, o.display_name,\n           array(SELECT jsonb_array_elements_text(\n               CASE WHEN jsonb_typeof(ge.value) = 'array' THEN ge.value ELSE '[]' END))::text[]\n    FROM groups_e ge JOIN organizations o ON o.id = ge.id AND o.id = ge.organization_id\n) AS entries\nORDER BY kind DESC, name, id"
 GET_CHAT_COST_PER_CHAT = "SELECT\n    c.id AS chat_id,\n    c.title,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY c.id, c.title\nORDER BY total_cost_micros DESC, c.id"
 GET_CHAT_COST_PER_MODEL = "SELECT\n    m.model_config_id,\n    coalesce(mc.provider, '')::text AS provider,\n    coalesce(mc.model, '')::text AS model,\n    coalesce(mc.display_name, '')::text AS display_name,\n    sum(m.total_cost_micros)::numeric AS total_cost_micros,\n    sum(m.input_tokens)::numeric AS total_input_tokens,\n    sum(m.output_tokens)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nLEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter\nGROUP BY m.model_config_id, mc.provider, mc.model, mc.display_name\nORDER BY total_cost_micros DESC, m.model_config_id"
 GET_CHAT_COST_SUMMARY = "SELECT\n    coalesce(sum(m.total_cost_micros), 0)::numeric AS total_cost_micros,\n    coalesce(sum(m.input_tokens), 0)::numeric AS total_input_tokens,\n    coalesce(sum(m.output_tokens), 0)::numeric AS total_output_tokens,\n    count(m.id)::bigint AS message_count\nFROM chat_messages m\nJOIN chats c ON c.id = m.chat_id\nWHERE c.owner_id = %(owner_id)s\n  AND m.role = 'assistant'\n  AND NOT m.deleted\n  AND m.created_at >= %(start_date)s::timestamptz\n  AND m.created_at < %(end_date)s::timestamptz\n  -- @authorize_filter"
 GET_CHAT_FILE = "SELECT id, owner_id, organization_id, name, mimetype, data, created_at FROM chat_files WHERE id = %(id)s"
 GET_CHAT_FILE_METADATA = "SELECT id, owner_id, organization_id, name, mimetype, octet_length(data) AS size, created_at\nFROM chat_files\nWHERE id = %(id)s"
+GET_CHAT_FOR_SHARE = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats WHERE id = %(id)s FOR NO KEY UPDATE"
 GET_CHAT_MESSAGE = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages WHERE chat_id = %(chat_id)s AND id = %(id)s"
 GET_CHAT_MESSAGES = "SELECT id, chat_id, created_by, role, content, model_config_id, input_tokens, output_tokens, total_cost_micros, deleted, created_at FROM chat_messages\nWHERE chat_id = %(chat_id)s AND NOT deleted AND id > %(after_id)s::bigint\nORDER BY id\nLIMIT %(page_limit)s::integer"
 GET_CHAT_MODEL_CONFIG = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs WHERE id = %(id)s"
 GET_CHAT_MODEL_CONFIGS = "SELECT id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at FROM chat_model_configs\nWHERE (NOT %(enabled_only)s::boolean OR enabled)\nORDER BY is_default DESC, provider, model, id"
+GET_CHAT_SHARE_TARGETS = "SELECT\n    array(\n        SELECT u.id FROM users u\n        WHERE u.id = ANY (%(user_ids)s::uuid[])\n          AND (%(organization_id)s::uuid IS NULL OR EXISTS (\n              SELECT 1 FROM organization_members m\n              WHERE m.organization_id = %(organization_id)s::uuid AND m.user_id = u.id))\n        ORDER BY u.id\n    )::uuid[] AS user_ids,\n    array(\n        SELECT g.id FROM groups g\n        WHERE g.organization_id = %(organization_id)s::uuid\n          AND g.id = ANY (%(group_ids)s::uuid[])\n        UNION\n        SELECT o.id FROM organizations o\n        WHERE o.id = %(organization_id)s::uuid AND o.id = ANY (%(group_ids)s::uuid[])\n        ORDER BY 1\n    )::uuid[] AS group_ids"
 GET_CHATS = "SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats\nWHERE\n    (%(owner_id)s::uuid IS NULL OR owner_id = %(owner_id)s::uuid)\n    AND (%(archived)s::boolean IS NULL OR archived = %(archived)s::boolean)\n    AND (%(after_id)s::uuid IS NULL\n         OR (created_at, id) < (SELECT c.created_at, c.id FROM chats c WHERE c.id = %(after_id)s::uuid))\n    -- @authorize_filter\nORDER BY created_at DESC, id DESC\nLIMIT %(page_limit)s::integer"
 GET_CUSTOM_ROLE = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles WHERE organization_id = %(organization_id)s AND name = %(name)s"
 GET_CUSTOM_ROLE_FOR_UPDATE = "SELECT organization_id, name, display_name, org_permissions, member_permissions, version, created_at, updated_at FROM custom_roles\nWHERE organization_id = %(organization_id)s AND name = %(name)s\nFOR UPDATE"
@@ -115,6 +120,7 @@ LOCK_CHAT_MODEL_CONFIG_WRITES = "SELECT true AS locked FROM pg_advisory_xact_loc
 SOFT_DELETE_CHAT_MESSAGE = "UPDATE chat_messages SET deleted = true WHERE chat_id = %(chat_id)s AND id = %(id)s AND NOT deleted"
 UNARCHIVE_CHAT = "UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 UPDATE_API_KEY_LAST_USED = "UPDATE api_keys SET last_used = %(last_used)s WHERE id = %(id)s"
+UPDATE_CHAT_ACL = "UPDATE chats SET user_acl = %(user_acl)s::jsonb, group_acl = %(group_acl)s::jsonb\nWHERE id = %(id)s\nRETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 UPDATE_CHAT_MODEL_CONFIG = "UPDATE chat_model_configs\nSET display_name = %(display_name)s, enabled = %(enabled)s, is_default = %(is_default)s,\n    context_limit = %(context_limit)s, updated_at = now()\nWHERE id = %(id)s\nRETURNING id, provider, model, display_name, enabled, is_default, context_limit, created_at, updated_at"
 UPDATE_CHAT_STATUS = "UPDATE chats SET status = %(status)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
 UPDATE_CHAT_TITLE = "UPDATE chats SET title = %(title)s, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl"
@@ -199,6 +205,10 @@ def _get_authorization_user_roles_row(r: Sequence[Any]) -> GetAuthorizationUserR
     )
 
 
+def _get_chat_acl_row(r: Sequence[Any]) -> GetChatACLRow:
+    return GetChatACLRow(r[0], r[1], r[2], r[3], (None if r[4] is None else tuple(r[4])))
+
+
 def _get_chat_cost_per_chat_row(r: Sequence[Any]) -> GetChatCostPerChatRow:
     return GetChatCostPerChatRow(r[0], r[1], r[2], r[3], r[4], r[5])
 
@@ -213,6 +223,10 @@ def _get_chat_cost_summary_row(r: Sequence[Any]) -> GetChatCostSummaryRow:
 
 def _get_chat_file_metadata_row(r: Sequence[Any]) -> GetChatFileMetadataRow:
     return GetChatFileMetadataRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+
+
+def _get_chat_share_targets_row(r: Sequence[Any]) -> GetChatShareTargetsRow:
+    return GetChatShareTargetsRow(tuple(r[0]), tuple(r[1]))
 
 
 def _get_data_presence_row(r: Sequence[Any]) -> GetDataPresenceRow:
@@ -402,6 +416,18 @@ class SqlQuerier:
         sql, params = GET_CHAT, dict[str, Any]({"id": id})
         return _chat(first_row(execute(self._conn, sql, params, "GetChat"), "GetChat"))
 
+    def get_chat_acl(self, *, chat_id: UUID) -> list[GetChatACLRow]:
+        """`GetChatACL` (:many).
+        Who a chat is shared with: one row per ACL entry that names an existing user, group or the
+        chat's organization (its implicit Everyone group), with the actions granted. Entries whose
+        key is not a UUID, or names nobody any more (a deleted user or group), are left out: they
+        grant nothing a reader could act on. Ordered users first, then by name.
+        Returns the rows in the query's order (`[]` when none match)."""
+        sql, params = GET_CHAT_ACL, dict[str, Any]({"chat_id": chat_id})
+        return [
+            _get_chat_acl_row(r) for r in execute(self._conn, sql, params, "GetChatACL").fetchall()
+        ]
+
     def get_chat_cost_per_chat(
         self,
         *,
@@ -491,6 +517,18 @@ class SqlQuerier:
             )
         )
 
+    def get_chat_for_share(self, *, id: UUID) -> Chat:
+        """`GetChatForShare` (:one).
+        The chat, locked until the transaction ends: an ACL change is decided on, merged into and
+        written over a row no concurrent change can alter meanwhile (two PATCHes run one after the
+        other, so neither loses the other's entries). NO KEY UPDATE: messages inserted meanwhile
+        (their foreign key takes KEY SHARE) do not wait.
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = GET_CHAT_FOR_SHARE, dict[str, Any]({"id": id})
+        return _chat(
+            first_row(execute(self._conn, sql, params, "GetChatForShare"), "GetChatForShare")
+        )
+
     def get_chat_message(self, *, chat_id: UUID, id: int) -> ChatMessage:
         """`GetChatMessage` (:one).
         Returns the row; raises `NotFoundError` when no row matches."""
@@ -529,6 +567,35 @@ class SqlQuerier:
             _chat_model_config(r)
             for r in execute(self._conn, sql, params, "GetChatModelConfigs").fetchall()
         ]
+
+    def get_chat_share_targets(
+        self,
+        *,
+        user_ids: tuple[UUID, ...],
+        organization_id: UUID | None = None,
+        group_ids: tuple[UUID, ...],
+    ) -> GetChatShareTargetsRow:
+        """`GetChatShareTargets` (:one).
+        Of the given ids, the ones a chat in `organization_id` may be shared with, in ONE statement:
+        for an org chat, users that are members of the org and groups of the org (its Everyone
+        group, id = org id, included); for a personal chat (NULL org), users that exist and no
+        group at all (group entries never apply to an object without an org).
+        Returns the row; raises `NotFoundError` when no row matches."""
+        sql, params = (
+            GET_CHAT_SHARE_TARGETS,
+            dict[str, Any](
+                {
+                    "user_ids": list(user_ids),
+                    "organization_id": organization_id,
+                    "group_ids": list(group_ids),
+                }
+            ),
+        )
+        return _get_chat_share_targets_row(
+            first_row(
+                execute(self._conn, sql, params, "GetChatShareTargets"), "GetChatShareTargets"
+            )
+        )
 
     def get_chats(
         self,
@@ -1197,6 +1264,17 @@ class SqlQuerier:
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = UPDATE_API_KEY_LAST_USED, dict[str, Any]({"last_used": last_used, "id": id})
         return execute(self._conn, sql, params, "UpdateAPIKeyLastUsed").rowcount
+
+    def update_chat_acl(self, *, user_acl: JsonValue, group_acl: JsonValue, id: UUID) -> Chat:
+        """`UpdateChatACL` (:one).
+        Replaces both ACLs (the caller merged them into what it read under `GetChatForShare`'s lock).
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
+        sql, params = (
+            UPDATE_CHAT_ACL,
+            dict[str, Any]({"user_acl": Jsonb(user_acl), "group_acl": Jsonb(group_acl), "id": id}),
+        )
+        return _chat(first_row(execute(self._conn, sql, params, "UpdateChatACL"), "UpdateChatACL"))
 
     def update_chat_model_config(
         self, *, display_name: str, enabled: bool, is_default: bool, context_limit: int, id: UUID

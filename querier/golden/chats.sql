@@ -13,6 +13,63 @@ DELETE FROM chats WHERE id = %(id)s
 SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats WHERE id = %(id)s
 -- end
 
+-- name: GetChatACL :many
+WITH c AS (SELECT user_acl, group_acl, organization_id FROM chats WHERE id = %(chat_id)s::uuid),
+users_e AS (
+    SELECT CASE WHEN e.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                THEN e.key::uuid END AS id, e.value
+    FROM c, jsonb_each(c.user_acl) AS e
+),
+groups_e AS (
+    SELECT CASE WHEN e.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                THEN e.key::uuid END AS id, e.value, c.organization_id
+    FROM c, jsonb_each(c.group_acl) AS e
+)
+SELECT kind, id, name, display_name, actions FROM (
+    SELECT 'user'::text AS kind, u.id, u.username AS name, ''::text AS display_name,
+           array(SELECT jsonb_array_elements_text(
+               CASE WHEN jsonb_typeof(ue.value) = 'array' THEN ue.value ELSE '[]' END))::text[]
+               AS actions
+    FROM users_e ue JOIN users u ON u.id = ue.id
+    UNION ALL
+    SELECT 'group'::text, g.id, g.name, g.display_name,
+           array(SELECT jsonb_array_elements_text(
+               CASE WHEN jsonb_typeof(ge.value) = 'array' THEN ge.value ELSE '[]' END))::text[]
+    FROM groups_e ge JOIN groups g ON g.id = ge.id AND g.organization_id = ge.organization_id
+    UNION ALL
+    SELECT 'group'::text, o.id, 'Everyone'::text, o.display_name,
+           array(SELECT jsonb_array_elements_text(
+               CASE WHEN jsonb_typeof(ge.value) = 'array' THEN ge.value ELSE '[]' END))::text[]
+    FROM groups_e ge JOIN organizations o ON o.id = ge.id AND o.id = ge.organization_id
+) AS entries
+ORDER BY kind DESC, name, id
+-- end
+
+-- name: GetChatForShare :one
+SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats WHERE id = %(id)s FOR NO KEY UPDATE
+-- end
+
+-- name: GetChatShareTargets :one
+SELECT
+    array(
+        SELECT u.id FROM users u
+        WHERE u.id = ANY (%(user_ids)s::uuid[])
+          AND (%(organization_id)s::uuid IS NULL OR EXISTS (
+              SELECT 1 FROM organization_members m
+              WHERE m.organization_id = %(organization_id)s::uuid AND m.user_id = u.id))
+        ORDER BY u.id
+    )::uuid[] AS user_ids,
+    array(
+        SELECT g.id FROM groups g
+        WHERE g.organization_id = %(organization_id)s::uuid
+          AND g.id = ANY (%(group_ids)s::uuid[])
+        UNION
+        SELECT o.id FROM organizations o
+        WHERE o.id = %(organization_id)s::uuid AND o.id = ANY (%(group_ids)s::uuid[])
+        ORDER BY 1
+    )::uuid[] AS group_ids
+-- end
+
 -- name: GetChats :many
 SELECT id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl FROM chats
 WHERE
@@ -33,6 +90,12 @@ RETURNING id, owner_id, organization_id, title, status, last_model_config_id, ar
 
 -- name: UnarchiveChat :one
 UPDATE chats SET archived = false, updated_at = now() WHERE id = %(id)s RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl
+-- end
+
+-- name: UpdateChatACL :one
+UPDATE chats SET user_acl = %(user_acl)s::jsonb, group_acl = %(group_acl)s::jsonb
+WHERE id = %(id)s
+RETURNING id, owner_id, organization_id, title, status, last_model_config_id, archived, created_at, updated_at, user_acl, group_acl
 -- end
 
 -- name: UpdateChatStatus :one

@@ -8,6 +8,7 @@ under `/api/v2/chats/<word>` come before the chats router; likewise the custom r
 from fastapi import APIRouter
 
 from server.routes import (
+    chat_acl,
     chats,
     cost,
     custom_roles,
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     files.router,
     cost.router,
     messages.router,
+    chat_acl.router,
     chats.router,
     users.router,
     keys.router,

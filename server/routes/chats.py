@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Response
 
 from authz import Action
 from querier.dbauthz import AsyncAuthzQuerier
+from querier.dbauthz.decide import SharedMode
 from querier.errors import NotFoundError
 from querier.generated.models import Chat, ChatStatus
 from server.context import Ctx, chat_object
@@ -84,14 +85,29 @@ async def list_chats(
     archived: bool | None = None,
     after_id: UUID | None = None,
     limit: PageLimit = 25,
+    shared: SharedMode = SharedMode.EXCLUDE,
 ) -> list[ChatResponse]:
-    """The chats the caller may read, newest first (`[]` for a caller without chat access)."""
+    """The chats the caller may read, newest first (`[]` for a caller without chat access).
+
+    `shared`: `exclude` (default) what the caller's roles allow; `include` also the chats
+    shared with it (a user entry, or one of its groups, Everyone included); `only` just those,
+    minus its own. With chat sharing disabled on the server every mode is `exclude`."""
     owner_id = ctx.user_id(owner) if owner is not None else None
     async with ctx.statements() as q:
         # An unreadable cursor and a missing one answer alike (404): no existence oracle.
-        chats = await read_or_404(
-            q.get_chats(owner_id=owner_id, archived=archived, after_id=after_id, page_limit=limit)
-        )
+        if shared is SharedMode.EXCLUDE:
+            fetch = q.get_chats(
+                owner_id=owner_id, archived=archived, after_id=after_id, page_limit=limit
+            )
+        else:
+            fetch = q.get_chats_shared(
+                shared=shared,
+                owner_id=owner_id,
+                archived=archived,
+                after_id=after_id,
+                page_limit=limit,
+            )
+        chats = await read_or_404(fetch)
     return [ChatResponse.of(chat) for chat in chats]
 
 

@@ -258,6 +258,16 @@ ARGS: dict[str, Args] = {
     # Two statements wrapped (the members, key-share-locked, then the insert) for one raw.
     "insert_group_members": _roster,
     "delete_group_members": _roster,
+    # chat sharing (#13): the replacing write is lock + write here (no id added); adding ids
+    # adds the one target check: tests/querier/test_chat_sharing.py counts both
+    "get_chat_acl": lambda q: {"chat_id": _chat(q)["id"]},
+    "get_chat_for_share": _chat,
+    "get_chat_share_targets": lambda q: {
+        "user_ids": (f.user(q).id,),
+        "organization_id": None,
+        "group_ids": (),
+    },
+    "update_chat_acl": lambda q: {**_chat(q), "user_acl": {}, "group_acl": {}},
 }
 
 
