@@ -5,7 +5,8 @@
 Starts a throwaway embedded PostgreSQL, migrates it, seeds a few chat-access users with tokens
 (each also holds a `chat:read` token: the `scoped_*` requests use it, and the `chat:read` token's
 chat creation must be refused with 403 — counted as expected refusals, any other answer is an
-error), serves the app with uvicorn on 127.0.0.1 (a free port, in a background thread), and drives it
+error; each shares some of its chats read-only with the next user, who lists them with
+`shared=only`, reads them, and must be refused (403) when it posts to one), serves the app with uvicorn on 127.0.0.1 (a free port, in a background thread), and drives it
 with client threads until the request count or the time limit is reached. Prints p50 / p99
 latency and the error count, then checks that every chat the run created is readable by its
 owner (nothing lost). Exits 1 on any error. Loopback only; bounded in count and time.
@@ -56,9 +57,14 @@ OPERATIONS: tuple[tuple[str, int], ...] = (
     ("scoped_list", 5),
     ("scoped_get", 5),
     ("scoped_create", 3),
+    ("share_chat", 4),
+    ("shared_list", 5),
+    ("shared_get", 5),
+    ("shared_post", 2),
 )
-EXPECTED_REFUSAL: dict[str, int] = {"scoped_create": 403}
-"""Requests whose scope must refuse them: this status is expected, not an error."""
+EXPECTED_REFUSAL: dict[str, int] = {"scoped_create": 403, "shared_post": 403}
+"""Requests the policy must refuse (a scope; a read-only share): this status is expected, not an
+error."""
 
 
 @dataclass
@@ -78,9 +84,9 @@ class Stats:
                 self.errors.append(f"{operation}: {error}")
 
 
-def seed(engine: Engine) -> list[tuple[str, str]]:
-    """A default model config and `USERS` chat-access users; each an unscoped token and a
-    `chat:read` one."""
+def seed(engine: Engine) -> list[tuple[str, str, str]]:
+    """A default model config and `USERS` chat-access users; each an unscoped token, a
+    `chat:read` one, and its id (what the previous user shares chats with)."""
     with engine.begin() as conn, as_system_restricted():
         q = AuthzQuerier(SqlQuerier(conn), Authorizer())
         q.insert_chat_model_config(
@@ -105,6 +111,7 @@ def seed(engine: Engine) -> list[tuple[str, str]]:
                 (
                     str(mint_token(q, user.id, timedelta(hours=1))[0]),
                     str(mint_token(q, user.id, timedelta(hours=1), ("chat:read",))[0]),
+                    str(user.id),
                 )
             )
     return tokens
@@ -131,8 +138,11 @@ def serve_in_background(engine: Engine) -> tuple[uvicorn.Server, threading.Threa
 class Client:
     """One simulated user session: its own connection, token and chats."""
 
-    def __init__(self, base_url: str, tokens: tuple[str, str], seed: int) -> None:
+    def __init__(self, base_url: str, tokens: tuple[str, str], share_with: str, seed: int) -> None:
         token, scoped = tokens
+        self.share_with = share_with
+        self.shared: list[str] = []
+        """Chats others shared with this user, as its last `shared=only` page listed them."""
         self.http = httpx2.Client(
             base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
@@ -144,8 +154,16 @@ class Client:
     def pick(self) -> str:
         names, weights = zip(*OPERATIONS, strict=True)
         name: str = self.random.choices(names, weights)[0]
-        if not self.chats and name in {"get_chat", "post_message", "list_messages", "scoped_get"}:
+        if not self.chats and name in {
+            "get_chat",
+            "post_message",
+            "list_messages",
+            "scoped_get",
+            "share_chat",
+        }:
             return "create_chat"
+        if not self.shared and name in {"shared_get", "shared_post"}:
+            return "shared_list"
         return name
 
     def run(self, name: str, stats: Stats) -> None:
@@ -164,6 +182,8 @@ class Client:
                 self.chats.append(chat["id"])
                 with stats.lock:
                     stats.created.append((chat["id"], chat["title"], self.token))
+            elif name == "shared_list":
+                self.shared = [chat["id"] for chat in response.json()]
         except httpx2.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         stats.record(name, time.perf_counter() - started, error)
@@ -202,16 +222,36 @@ class Client:
     def scoped_create(self) -> httpx2.Response:
         return self.http.post("/api/v2/chats", json={"title": "refused"}, headers=self.scoped)
 
+    def share_chat(self) -> httpx2.Response:
+        return self.http.patch(
+            f"/api/v2/chats/{self.random.choice(self.chats)}/acl",
+            json={"user_roles": {self.share_with: "read"}},
+        )
+
+    def shared_list(self) -> httpx2.Response:
+        return self.http.get("/api/v2/chats", params={"limit": 25, "shared": "only"})
+
+    def shared_get(self) -> httpx2.Response:
+        return self.http.get(f"/api/v2/chats/{self.random.choice(self.shared)}")
+
+    def shared_post(self) -> httpx2.Response:
+        return self.http.post(
+            f"/api/v2/chats/{self.random.choice(self.shared)}/messages",
+            json={"role": "user", "content": {"text": "refused"}},
+        )
+
 
 def drive(
-    base_url: str, tokens: list[tuple[str, str]], total: int, clients: int, limit_s: float
+    base_url: str, tokens: list[tuple[str, str, str]], total: int, clients: int, limit_s: float
 ) -> Stats:
     stats = Stats()
     counter = itertools.count()
     deadline = time.monotonic() + limit_s
 
     def worker(n: int) -> None:
-        client = Client(base_url, tokens[n % len(tokens)], seed=n)
+        token, scoped, _ = tokens[n % len(tokens)]
+        share_with = tokens[(n + 1) % len(tokens)][2]
+        client = Client(base_url, (token, scoped), share_with, seed=n)
         try:
             while next(counter) < total and time.monotonic() < deadline:
                 client.run(client.pick(), stats)
@@ -291,7 +331,10 @@ def main() -> int:
     print("mix:        " + ", ".join(f"{k} {v}" for k, v in sorted(stats.per_operation.items())))
     print(f"errors:     {len(stats.errors)}")
     refused = ", ".join(f"{k} {v}" for k, v in sorted(stats.refused.items())) or "none"
-    print(f"refused:    {refused} (expected: the chat:read token may not create chats)")
+    print(
+        f"refused:    {refused} (expected: the chat:read token may not create chats, "
+        "a shared reader may not post)"
+    )
     for error in stats.errors[:10]:
         print(f"  {error}")
     print(
