@@ -1,0 +1,142 @@
+"""The three parts of #13 together, through the API: a chat shared with a stored group, read
+by the group's members, through a token scoped to that one chat — and each piece taken away
+again (group membership, the ACL entry, the scope) in force on the next request."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.server.conftest import World, error_of
+
+CHATS = "/api/v2/chats"
+GROUPS = "/api/v2/groups"
+
+
+def uid(world: World, actor: str) -> str:
+    return str(world.user(actor).id)
+
+
+def new_org_chat(world: World, title: str) -> str:
+    response = world.call(
+        "chatter", "POST", CHATS, json={"title": title, "organization_id": str(world.org_a.id)}
+    )
+    assert response.status_code == 201, response.text
+    chat_id: str = response.json()["id"]
+    return chat_id
+
+
+def new_group(world: World, name: str, *members: str) -> str:
+    created = world.call(
+        "org_admin", "POST", f"/api/v2/organizations/{world.org_a.id}/groups", json={"name": name}
+    )
+    assert created.status_code == 201, created.text
+    group_id: str = created.json()["id"]
+    added = world.call(
+        "org_admin",
+        "PATCH",
+        f"{GROUPS}/{group_id}",
+        json={"add_users": [uid(world, m) for m in members]},
+    )
+    assert added.status_code == 200, added.text
+    return group_id
+
+
+def share(world: World, actor: str, chat_id: str, groups: dict[str, str]) -> Any:
+    return world.call(
+        actor, "PATCH", f"{CHATS}/{chat_id}/acl", json={"user_roles": {}, "group_roles": groups}
+    )
+
+
+def shared_ids(world: World, actor: str, headers: dict[str, str] | None = None) -> set[str]:
+    response = world.call(actor, "GET", CHATS, params={"shared": "only"}, headers=headers)
+    assert response.status_code == 200, response.text
+    return {c["id"] for c in response.json()}
+
+
+def test_a_chat_shared_with_a_group_follows_the_groups_roster(world: World) -> None:
+    chat = new_org_chat(world, "for reviewers")
+    group = new_group(world, f"reviewers-{uuid.uuid4().hex[:6]}", "member")
+    assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 404
+
+    assert share(world, "chatter", chat, {group: "read"}).status_code == 204
+    assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 200
+    assert chat in shared_ids(world, "member")
+    listed = world.call("chatter", "GET", f"{CHATS}/{chat}/acl").json()["groups"]
+    assert [(g["id"], g["role"]) for g in listed] == [(group, "read")]
+
+    # Off the roster: the very next request no longer reads it, nor lists it.
+    removed = world.call(
+        "org_admin", "PATCH", f"{GROUPS}/{group}", json={"remove_users": [uid(world, "member")]}
+    )
+    assert removed.status_code == 200, removed.text
+    gone = world.call("member", "GET", f"{CHATS}/{chat}")
+    missing = world.call("member", "GET", f"{CHATS}/{uuid.uuid4()}")
+    assert gone.status_code == missing.status_code == 404
+    assert error_of(gone) == error_of(missing)
+    assert chat not in shared_ids(world, "member")
+
+    # A deleted group's entry grants nobody anything and is not shown.
+    back = world.call(
+        "org_admin", "PATCH", f"{GROUPS}/{group}", json={"add_users": [uid(world, "member")]}
+    )
+    assert back.status_code == 200
+    assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 200
+    assert world.call("org_admin", "DELETE", f"{GROUPS}/{group}").status_code == 204
+    assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 404
+    assert world.call("chatter", "GET", f"{CHATS}/{chat}/acl").json()["groups"] == []
+
+
+def test_a_token_scoped_to_one_shared_chat_reads_that_chat_only(world: World) -> None:
+    group = new_group(world, f"readers-{uuid.uuid4().hex[:6]}", "member")
+    first, second = new_org_chat(world, "first"), new_org_chat(world, "second")
+    for chat in (first, second):
+        assert share(world, "chatter", chat, {group: "read"}).status_code == 204
+    minted = world.call(
+        "member",
+        "POST",
+        "/api/v2/users/me/keys/tokens",
+        json={"scopes": ["chat:read"], "allow_list": [{"type": "chat", "id": first}]},
+    )
+    assert minted.status_code == 201, minted.text
+    scoped = {"Authorization": f"Bearer {minted.json()['key']}"}
+
+    assert shared_ids(world, "member") >= {first, second}  # the session sees both
+    assert shared_ids(world, "member", scoped) == {first}  # the token, only its chat
+    assert world.call("member", "GET", f"{CHATS}/{first}", headers=scoped).status_code == 200
+    assert world.call("member", "GET", f"{CHATS}/{second}", headers=scoped).status_code == 404
+
+
+def test_a_read_scoped_token_of_the_owner_cannot_share(world: World) -> None:
+    chat = new_org_chat(world, "mine")
+    group = new_group(world, f"nobody-{uuid.uuid4().hex[:6]}")
+    minted = world.call(
+        "chatter", "POST", "/api/v2/users/me/keys/tokens", json={"scopes": ["chat:read"]}
+    )
+    assert minted.status_code == 201, minted.text
+    scoped = {"Authorization": f"Bearer {minted.json()['key']}"}
+    refused = world.call(
+        "chatter",
+        "PATCH",
+        f"{CHATS}/{chat}/acl",
+        json={"user_roles": {}, "group_roles": {group: "read"}},
+        headers=scoped,
+    )
+    assert refused.status_code == 403, refused.text
+    assert world.call("chatter", "GET", f"{CHATS}/{chat}/acl").json()["groups"] == []
+    # `chat:use` is what the chat UI needs, and sharing is not part of it either.
+    use = world.call(
+        "chatter", "POST", "/api/v2/users/me/keys/tokens", json={"scopes": ["chat:use"]}
+    )
+    assert use.status_code == 201, use.text
+    control = share(world, "chatter", chat, {group: "read"})
+    assert control.status_code == 204  # the session may
+    assert (
+        world.call(
+            "chatter",
+            "DELETE",
+            f"{CHATS}/{chat}/acl",
+            headers={"Authorization": f"Bearer {use.json()['key']}"},
+        ).status_code
+        == 403
+    )
