@@ -4,8 +4,9 @@ Read-only chat sharing from the command line, as the restricted system actor thr
 authorizing querier as the API: the same rules (only `read`; a target must be a member / a
 group of the chat's organization, or any user for a personal chat; never the chat's owner),
 the same locked re-read, and the kill switch (`DBAUTHZ_DISABLE_CHAT_SHARING`) refuses changes
-here too. TARGET is a user (id, username or email), or with `--group` a group id or `everyone`
-(the chat's organization's Everyone group). Registered on the app by `server.cli`.
+here too. TARGET is a user (id, username or email), or with `--group` a group of the chat's
+organization by name or id, or `everyone` (its Everyone group). Registered on the app by
+`server.cli`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ app.add_typer(chats_app, name="chats")
 ChatArg = Annotated[str, typer.Argument(help="The chat's id.")]
 TargetArg = Annotated[
     str,
-    typer.Argument(help="A user (id, username or email); with --group a group id or `everyone`."),
+    typer.Argument(
+        help="A user (id, username or email); with --group a group of the chat's organization "
+        "(name or id) or `everyone`."
+    ),
 ]
 GroupOpt = Annotated[bool, typer.Option("--group", help="TARGET is a group.")]
 EVERYONE = "everyone"
@@ -52,7 +56,20 @@ def _target(q: AuthzQuerier, chat: Chat, ref: str, group: bool) -> tuple[str, UU
         if chat.organization_id is None:
             raise fail("a personal chat has no Everyone group (share it with users)")
         return "group", chat.organization_id
-    return "group", parse_uuid(ref, "a group")
+    try:
+        return "group", UUID(ref)  # any id: the data layer's target check decides, as for the API
+    except ValueError:
+        pass
+    if chat.organization_id is None:
+        raise fail("a personal chat cannot be shared with a group (share it with users)")
+    named = [
+        g
+        for g in q.get_groups_by_organization(organization_id=chat.organization_id)
+        if g.name == ref
+    ]
+    if not named:
+        raise fail(f"no group {ref!r} in the chat's organization")
+    return "group", named[0].id
 
 
 def _change(chat_ref: str, target: str, group: bool, role: str) -> None:

@@ -120,3 +120,18 @@ def test_serve_passes_the_switch_to_the_server(
     result = run(env, *args, **{DISABLE_CHAT_SHARING_ENV: variable})
     assert result.exit_code == 0, result.output
     assert [s.chat_sharing for s in seen] == [sharing]
+
+
+def test_a_group_by_name_in_the_chats_organization(engine: Engine, env: dict[str, str]) -> None:
+    org, _, reader, _, chat = seeded(engine)
+    other_org_group = "reviewers"
+    with engine.begin() as conn:
+        q = SqlQuerier(conn)
+        team = f.group(q, org, reader, name="reviewers")
+        f.group(q, f.org(q), name=other_org_group)  # same name elsewhere: never picked
+    shared = run(env, "chats", "share", str(chat.id), "reviewers", "--group")
+    assert shared.exit_code == 0, shared.output
+    assert stored_acl(engine, chat) == ({}, {str(team.id): ["read"]})
+    unknown = run(env, "chats", "share", str(chat.id), "nobody", "--group")
+    assert unknown.exit_code == 1
+    assert "no group 'nobody' in the chat's organization" in unknown.stderr
