@@ -4,9 +4,11 @@ the API on the embedded database: each test here failed before the fix it names.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from querier.roundtrips import count_async_round_trips
 from server.settings import Settings
-from tests.server.conftest import World
+from tests.server.conftest import World, error_of
 
 GROUPS = "/api/v2/groups"
 
@@ -53,3 +55,29 @@ def test_the_chat_sharing_kill_switch_leaves_groups_readable_by_their_members(
     # Still only a reader: the switch grants nothing either.
     renamed = off.patch(f"{GROUPS}/{group}", headers=headers, json={"name": "mine"})
     assert renamed.status_code == 403
+
+
+def test_an_unreadable_group_costs_the_statements_of_a_missing_one(world: World) -> None:
+    """GET / PATCH / DELETE `/groups/{id}`: an unknown id, a group the caller may not read and
+    another organization's id (its Everyone group) answer alike — status, body and the number
+    of statements. Before the fix an unreadable stored group stopped after its own lookup, one
+    statement short of an unknown id (which goes on to look for an organization)."""
+    hidden = new_group(world)  # `member` is not in it
+    world.call("member", "GET", "/api/v2/chats")  # warm: a fresh last_used
+    answers: dict[tuple[str, str], Any] = {}
+    for name, group_id in (
+        ("unknown", str(uuid.uuid4())),
+        ("unreadable", hidden),
+        ("other org", str(world.org_b.id)),
+    ):
+        for method in ("GET", "PATCH", "DELETE"):
+            body: dict[str, Any] = {"json": {}} if method == "PATCH" else {}
+            with count_async_round_trips() as trips:
+                response = world.call("member", method, f"{GROUPS}/{group_id}", **body)
+            answers[name, method] = (response.status_code, error_of(response), dict(trips.kinds))
+    for method in ("GET", "PATCH", "DELETE"):
+        unknown = answers["unknown", method]
+        assert unknown[0] == 404
+        assert answers["unreadable", method] == unknown, method
+        assert answers["other org", method] == unknown, method
+    assert world.call("org_admin", "GET", f"{GROUPS}/{hidden}").status_code == 200
