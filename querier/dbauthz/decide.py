@@ -89,6 +89,12 @@ CHAT_GROUP_ACL: ColumnElement[Any] = sa.literal_column("chats.group_acl", JSONB(
 """The chat list's ACL columns, for the shared modes (`Decider.chat_list_filter`)."""
 
 
+_SHARED_TYPE = resources.CHAT.type
+"""The one type whose ACL is a share the kill switch takes away. Other objects carry ACL
+entries that are not shares — a group's `{its id: [read]}`, by which its members read it and
+its roster — and keep them whether or not chat sharing is on."""
+
+
 class SharedMode(enum.StrEnum):
     """Which chats a list shows besides one's own: `GET /api/v2/chats?shared=`."""
 
@@ -153,9 +159,10 @@ def chats_anywhere(actor: Subject) -> Object:
 class Decider:
     """The access patterns over one authorizer; stateless beyond it, shared by both faces.
 
-    `chat_sharing=False` is the kill switch (`serve --disable-chat-sharing`): stored ACLs
-    grant nothing (every row's object is built without them), chat lists ignore the shared
-    modes, and ACL writes are refused (`ChatSharingDisabledError`, see `chat_acl`).
+    `chat_sharing=False` is the kill switch (`serve --disable-chat-sharing`): stored chat ACLs
+    grant nothing (every chat's object is built without them; a group keeps its own entry),
+    chat lists ignore the shared modes, and ACL writes are refused (`ChatSharingDisabledError`,
+    see `chat_acl`).
     """
 
     __slots__ = ("authorizer", "chat_sharing")
@@ -165,9 +172,9 @@ class Decider:
         self.chat_sharing = chat_sharing
 
     def row_object(self, row: _HasRbacObject) -> Object:
-        """The row's object; without its stored ACL when sharing is switched off."""
+        """The row's object; a chat without its stored ACL when sharing is switched off."""
         obj = row.rbac_object()
-        if not self.chat_sharing and (obj.acl_users or obj.acl_groups):
+        if not self.chat_sharing and obj.type == _SHARED_TYPE and (obj.acl_users or obj.acl_groups):
             return obj.with_acl()
         return obj
 
@@ -194,8 +201,8 @@ class Decider:
     def readable(self, actor: Subject, row: Row) -> Row:
         """The row the query returned, if the actor may read it (fetch-then-check)."""
         obj = row.rbac_object()
-        if not self.chat_sharing and (obj.acl_users or obj.acl_groups):
-            obj = obj.with_acl()  # the kill switch: stored ACLs grant nothing
+        if not self.chat_sharing and obj.type == _SHARED_TYPE and (obj.acl_users or obj.acl_groups):
+            obj = obj.with_acl()  # the kill switch: stored chat ACLs grant nothing
         try:
             self.authorizer.authorize(actor, Action.READ, obj)  # the hot path: no extra frame
         except NotAuthorizedError:

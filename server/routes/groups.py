@@ -94,6 +94,9 @@ async def _group_or_everyone(
             return await q.get_group_for_update(id=group_id)
         return await q.get_group(id=group_id)
     except NotAuthorizedError:
+        # An unknown id goes on to the Everyone lookup below; so does an unreadable group,
+        # which no organization's id is: the same statements, the same 404 (no oracle).
+        await _everyone_group(ctx, q, group_id)
         raise ResourceHiddenError() from None
     except NotFoundError:
         return await _everyone_group(ctx, q, group_id)
