@@ -10,7 +10,10 @@ anything is written:
 * at most `MAX_ACL_CHANGES` entries per change and `MAX_ACL_ENTRIES` per chat;
 * every *newly added* id must be a valid target (`GetChatShareTargets`, one statement): for an
   org chat a member of the org / a group of the org (Everyone = the org id); for a personal
-  chat an existing user and no group. Unknown ids and ids of another org get the same text.
+  chat an existing user and no group. A group must also be one the sharer may read (its own
+  groups, Everyone; all of the org's for its admins): an unreadable group is refused with the
+  text of an unknown one, so sharing is no way to learn which group ids exist. Unknown ids and
+  ids of another org get the same text.
   Entries already stored are not re-validated, so a stale entry (its user left the org) can
   still be removed, and does not block other changes.
 
@@ -25,6 +28,7 @@ from uuid import UUID
 
 from authz import Action, NotAuthorizedError, Subject, resources
 from querier.dbauthz.decide import Decider
+from querier.dbauthz.group_objects import group_object
 from querier.generated.models import Chat, GetChatShareTargetsRow, JsonValue
 
 READ_ROLE = "read"
@@ -164,10 +168,31 @@ def _merged(
     return dict(sorted(result.items())), tuple(sorted(new))
 
 
-def check_targets(plan: AclPlan, found: GetChatShareTargetsRow) -> None:
-    """Every new id must be a valid target; unknown and foreign ids get the same text."""
+def check_targets(
+    decide: Decider, actor: Subject, chat: Chat, plan: AclPlan, found: GetChatShareTargetsRow
+) -> None:
+    """Every new id must be a valid target; unknown, foreign and (for groups) unreadable ids
+    get the same text."""
     _missing(plan.new_users, found.user_ids, "user")
-    _missing(plan.new_groups, found.group_ids, "group")
+    valid = set(found.group_ids)
+    wanted = [g for g in plan.new_groups if g in valid]
+    _missing(plan.new_groups, _readable_groups(decide, actor, chat, wanted), "group")
+
+
+def _readable_groups(
+    decide: Decider, actor: Subject, chat: Chat, ids: Iterable[UUID]
+) -> tuple[UUID, ...]:
+    org = chat.organization_id
+    if org is None:
+        return ()
+    readable = []
+    for ident in ids:
+        try:
+            decide.authorizer.authorize(actor, Action.READ, group_object(ident, org))
+        except NotAuthorizedError:
+            continue
+        readable.append(ident)
+    return tuple(readable)
 
 
 def _missing(wanted: Iterable[UUID], found: Iterable[UUID], kind: str) -> None:
@@ -176,6 +201,6 @@ def _missing(wanted: Iterable[UUID], found: Iterable[UUID], kind: str) -> None:
         if ident not in have:
             raise InvalidShareError(
                 f"cannot share with {kind} {ident}: unknown, or not one this chat can be "
-                "shared with (an org chat: members and groups of its organization; a personal "
-                "chat: any user, no group)"
+                "shared with (an org chat: members of its organization and its groups you can "
+                "see; a personal chat: any user, no group)"
             )

@@ -127,7 +127,7 @@ class ChatAclMethods(AuthzBase):
                 organization_id=chat.organization_id,
                 group_ids=plan.new_groups,
             )
-            check_targets(plan, found)
+            check_targets(self._decide, current_actor(), chat, plan, found)
         return self._inner.update_chat_acl(
             user_acl=dict(plan.user_acl), group_acl=dict(plan.group_acl), id=chat.id
         )

@@ -10,6 +10,7 @@ import uuid
 
 from authz import Action, resources
 from authz.testing import MethodCase
+from querier.dbauthz.group_objects import everyone_object
 from querier.generated.models import Chat, ChatStatus, GetChatACLRow, GetChatShareTargetsRow
 from tests.querier.method_data import ACTOR_ID, CHAT_ID, CHAT_OBJ, NOW, ORG, OWNER, READ
 
@@ -55,7 +56,8 @@ CASES: list[MethodCase] = [
     MethodCase(
         "update_chat_acl",
         {"id": CHAT_ID, "user_acl": {str(NEW_USER): ["read"]}, "group_acl": {str(ORG): ["read"]}},
-        [(SHARED_OBJ, READ), (SHARED_OBJ, SHARE)],
+        # A new group must be one the sharer may read (here the org's Everyone group).
+        [(SHARED_OBJ, READ), (SHARED_OBJ, SHARE), (everyone_object(ORG), READ)],
         inner={
             "get_chat_for_share": SHARED,
             "get_chat_share_targets": TARGETS,

@@ -47,7 +47,7 @@ class World:
     plain: User  # member of org, no chat-access
     chat: Chat  # alice's, in org
     personal: Chat  # alice's, personal
-    reviewers: uuid.UUID  # a group of org with dave in it
+    reviewers: uuid.UUID  # a group of org with dave (and alice, who shares with it) in it
     foreign_group: uuid.UUID  # a group of the other org
 
     @contextmanager
@@ -97,7 +97,8 @@ def world(conn: Connection) -> World:
         plain=plain,
         chat=chat,
         personal=f.chat(raw, alice),
-        reviewers=_group(conn, org, "reviewers", dave),
+        # alice is in it too: a sharer shares with the groups it can see (its own, Everyone)
+        reviewers=_group(conn, org, "reviewers", dave, alice),
         foreign_group=_group(conn, other, "others", carol),
     )
 

@@ -4,6 +4,7 @@ again (group membership, the ACL entry, the scope) in force on the next request.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -11,6 +12,10 @@ from tests.server.conftest import World, error_of
 
 CHATS = "/api/v2/chats"
 GROUPS = "/api/v2/groups"
+
+
+def without_ids(body: dict[str, Any]) -> str:
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "<id>", str(body["message"]))
 
 
 def uid(world: World, actor: str) -> str:
@@ -59,7 +64,8 @@ def test_a_chat_shared_with_a_group_follows_the_groups_roster(world: World) -> N
     group = new_group(world, f"reviewers-{uuid.uuid4().hex[:6]}", "member")
     assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 404
 
-    assert share(world, "chatter", chat, {group: "read"}).status_code == 204
+    # An org admin may share any chat of the organization, with any of its groups.
+    assert share(world, "org_admin", chat, {group: "read"}).status_code == 204
     assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 200
     assert chat in shared_ids(world, "member")
     listed = world.call("chatter", "GET", f"{CHATS}/{chat}/acl").json()["groups"]
@@ -91,7 +97,7 @@ def test_a_token_scoped_to_one_shared_chat_reads_that_chat_only(world: World) ->
     group = new_group(world, f"readers-{uuid.uuid4().hex[:6]}", "member")
     first, second = new_org_chat(world, "first"), new_org_chat(world, "second")
     for chat in (first, second):
-        assert share(world, "chatter", chat, {group: "read"}).status_code == 204
+        assert share(world, "org_admin", chat, {group: "read"}).status_code == 204
     minted = world.call(
         "member",
         "POST",
@@ -109,7 +115,7 @@ def test_a_token_scoped_to_one_shared_chat_reads_that_chat_only(world: World) ->
 
 def test_a_read_scoped_token_of_the_owner_cannot_share(world: World) -> None:
     chat = new_org_chat(world, "mine")
-    group = new_group(world, f"nobody-{uuid.uuid4().hex[:6]}")
+    group = new_group(world, f"mine-{uuid.uuid4().hex[:6]}", "chatter")
     minted = world.call(
         "chatter", "POST", "/api/v2/users/me/keys/tokens", json={"scopes": ["chat:read"]}
     )
@@ -140,3 +146,21 @@ def test_a_read_scoped_token_of_the_owner_cannot_share(world: World) -> None:
         ).status_code
         == 403
     )
+
+
+def test_a_group_the_sharer_cannot_see_is_refused_like_an_unknown_one(world: World) -> None:
+    chat = new_org_chat(world, "careful")
+    hidden = new_group(world, f"hidden-{uuid.uuid4().hex[:6]}", "member")
+    mine = new_group(world, f"mine-{uuid.uuid4().hex[:6]}", "chatter")
+    assert world.call("chatter", "GET", f"{GROUPS}/{hidden}").status_code == 404
+
+    unseen = share(world, "chatter", chat, {hidden: "read"})
+    unknown = share(world, "chatter", chat, {str(uuid.uuid4()): "read"})
+    assert unseen.status_code == unknown.status_code == 400
+    assert without_ids(error_of(unseen)) == without_ids(error_of(unknown))
+    assert world.call("chatter", "GET", f"{CHATS}/{chat}/acl").json()["groups"] == []
+    # Its own group and the organization's Everyone group it may share with; an org admin,
+    # who reads every group of the organization, with the hidden one too.
+    assert share(world, "chatter", chat, {mine: "read"}).status_code == 204
+    assert share(world, "chatter", chat, {str(world.org_a.id): "read"}).status_code == 204
+    assert share(world, "org_admin", chat, {hidden: "read"}).status_code == 204
