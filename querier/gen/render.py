@@ -108,8 +108,10 @@ class Query:
 
     @property
     def writes(self) -> bool:
-        first = re.sub(r"--[^\n]*", "", self.sql).split(None, 1)
-        return bool(first) and first[0].upper() in ("INSERT", "UPDATE", "DELETE")
+        """A statement that changes rows, data-modifying CTEs included (a row lock is not)."""
+        sql = re.sub(r"--[^\n]*", "", self.sql)
+        sql = re.sub(r"\bFOR\s+(NO\s+KEY\s+)?UPDATE\b", "", sql, flags=re.IGNORECASE)
+        return re.search(r"\b(INSERT|UPDATE|DELETE)\b", sql, re.IGNORECASE) is not None
 
 
 @dataclass

@@ -101,7 +101,8 @@ class AsyncSqlQuerier:
         """`DeleteCustomRoleIfUnused` (:one).
         Deletes the role only if no member of the organization holds it, in one statement; `members`
         is how many hold it (the caller reports a refusal with it), `deleted` 1 or 0.
-        Returns the row; raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             s.DELETE_CUSTOM_ROLE_IF_UNUSED,
             dict[str, Any]({"organization_id": organization_id, "name": name}),
@@ -113,7 +114,9 @@ class AsyncSqlQuerier:
 
     async def delete_group(self, *, id: UUID) -> int:
         """`DeleteGroup` (:execrows).
-        Its roster goes with it (ON DELETE CASCADE).
+        Its roster goes with it (ON DELETE CASCADE), and, in the same statement, its entries in the
+        ACLs of its organization's chats: they would grant nobody, but would still count against a
+        chat's bound without being listed (so without a way to remove them one by one).
         Returns the number of rows affected (0 when none match).
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = s.DELETE_GROUP, dict[str, Any]({"id": id})
@@ -140,6 +143,10 @@ class AsyncSqlQuerier:
 
     async def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """`DeleteOrganizationMember` (:execrows).
+        Leaving an organization leaves its groups (ON DELETE CASCADE) and, in the same statement, the
+        ACLs of its chats: a user entry of a non-member grants nothing, but left in place it would
+        grant again on rejoining, and would still be listed and counted. The containment test is the
+        form the GIN index serves (only `read` is ever granted).
         Returns the number of rows affected (0 when none match).
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (

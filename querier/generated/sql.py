@@ -51,9 +51,9 @@ DELETE_API_KEY = "DELETE FROM api_keys WHERE id = %(id)s"
 DELETE_CHAT = "DELETE FROM chats WHERE id = %(id)s"
 DELETE_CHAT_MODEL_CONFIG = "DELETE FROM chat_model_configs WHERE id = %(id)s"
 DELETE_CUSTOM_ROLE_IF_UNUSED = "WITH held AS (\n    SELECT count(*)::bigint AS members FROM organization_members\n    WHERE organization_id = %(organization_id)s::uuid AND roles @> ARRAY[%(name)s::text]\n), gone AS (\n    DELETE FROM custom_roles\n    WHERE organization_id = %(organization_id)s::uuid AND name = %(name)s::text\n      AND (SELECT members FROM held) = 0\n    RETURNING 1\n)\nSELECT (SELECT members FROM held)::bigint AS members,\n       (SELECT count(*) FROM gone)::bigint AS deleted"
-DELETE_GROUP = "DELETE FROM groups WHERE id = %(id)s"
+DELETE_GROUP = "WITH scrubbed AS (\n    UPDATE chats c\n    SET group_acl = c.group_acl - g.id::text\n    FROM groups g\n    WHERE g.id = %(id)s::uuid\n      AND c.organization_id = g.organization_id\n      AND c.group_acl @> jsonb_build_object(g.id::text, '[\"read\"]'::jsonb)\n)\nDELETE FROM groups WHERE id = %(id)s::uuid"
 DELETE_GROUP_MEMBERS = "DELETE FROM group_members\nWHERE group_id = %(group_id)s AND organization_id = %(organization_id)s\n  AND user_id = ANY (%(user_ids)s::uuid[])"
-DELETE_ORGANIZATION_MEMBER = "DELETE FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s"
+DELETE_ORGANIZATION_MEMBER = "WITH scrubbed AS (\n    UPDATE chats\n    SET user_acl = user_acl - (%(user_id)s::uuid)::text\n    WHERE organization_id = %(organization_id)s::uuid\n      AND user_acl @> jsonb_build_object((%(user_id)s::uuid)::text, '[\"read\"]'::jsonb)\n)\nDELETE FROM organization_members\nWHERE organization_id = %(organization_id)s::uuid AND user_id = %(user_id)s::uuid"
 GET_API_KEY_BY_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE id = %(id)s"
 GET_API_KEYS_BY_USER_ID = "SELECT id, hashed_secret, user_id, expires_at, created_at, last_used, scopes, allow_list FROM api_keys WHERE user_id = %(user_id)s ORDER BY created_at, id"
 GET_AUTHORIZATION_BY_API_KEY = "SELECT\n    k.id AS key_id,\n    k.hashed_secret,\n    k.expires_at,\n    k.last_used,\n    u.id,\n    u.username,\n    u.status,\n    u.rbac_roles,\n    array(\n        SELECT r || ':' || m.organization_id::text\n        FROM organization_members m, unnest(m.roles || ARRAY['organization-member']::text[]) AS r\n        WHERE m.user_id = u.id\n        ORDER BY m.organization_id, r\n    )::text[] AS org_roles,\n    coalesce((\n        SELECT json_agg(json_build_object(\n            'org', cr.organization_id, 'name', cr.name, 'display_name', cr.display_name,\n            'org_permissions', cr.org_permissions, 'member_permissions', cr.member_permissions,\n            'version', cr.version\n        ) ORDER BY cr.organization_id, cr.name)\n        FROM organization_members m\n        JOIN custom_roles cr ON cr.organization_id = m.organization_id AND cr.name = ANY (m.roles)\n        WHERE m.user_id = u.id\n    ), '[]')::text AS custom_roles,\n    array(\n        SELECT gm.group_id FROM group_members gm WHERE gm.user_id = u.id ORDER BY gm.group_id\n    )::uuid[] AS group_ids,\n    k.scopes,\n    k.allow_list\nFROM api_keys k\nJOIN users u ON u.id = k.user_id\nWHERE k.id = %(id)s"
@@ -309,7 +309,8 @@ class SqlQuerier:
         """`DeleteCustomRoleIfUnused` (:one).
         Deletes the role only if no member of the organization holds it, in one statement; `members`
         is how many hold it (the caller reports a refusal with it), `deleted` 1 or 0.
-        Returns the row; raises `NotFoundError` when no row matches."""
+        Returns the row; raises `NotFoundError` when no row matches.
+        A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (
             DELETE_CUSTOM_ROLE_IF_UNUSED,
             dict[str, Any]({"organization_id": organization_id, "name": name}),
@@ -323,7 +324,9 @@ class SqlQuerier:
 
     def delete_group(self, *, id: UUID) -> int:
         """`DeleteGroup` (:execrows).
-        Its roster goes with it (ON DELETE CASCADE).
+        Its roster goes with it (ON DELETE CASCADE), and, in the same statement, its entries in the
+        ACLs of its organization's chats: they would grant nobody, but would still count against a
+        chat's bound without being listed (so without a way to remove them one by one).
         Returns the number of rows affected (0 when none match).
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = DELETE_GROUP, dict[str, Any]({"id": id})
@@ -350,6 +353,10 @@ class SqlQuerier:
 
     def delete_organization_member(self, *, organization_id: UUID, user_id: UUID) -> int:
         """`DeleteOrganizationMember` (:execrows).
+        Leaving an organization leaves its groups (ON DELETE CASCADE) and, in the same statement, the
+        ACLs of its chats: a user entry of a non-member grants nothing, but left in place it would
+        grant again on rejoining, and would still be listed and counted. The containment test is the
+        form the GIN index serves (only `read` is ever granted).
         Returns the number of rows affected (0 when none match).
         A violated constraint raises a `ConstraintViolationError` subclass."""
         sql, params = (

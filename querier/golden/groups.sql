@@ -2,7 +2,15 @@
 -- Filtered statements show SAMPLE_FILTER spliced in at `-- @authorize_filter`.
 
 -- name: DeleteGroup :execrows
-DELETE FROM groups WHERE id = %(id)s
+WITH scrubbed AS (
+    UPDATE chats c
+    SET group_acl = c.group_acl - g.id::text
+    FROM groups g
+    WHERE g.id = %(id)s::uuid
+      AND c.organization_id = g.organization_id
+      AND c.group_acl @> jsonb_build_object(g.id::text, '["read"]'::jsonb)
+)
+DELETE FROM groups WHERE id = %(id)s::uuid
 -- end
 
 -- name: DeleteGroupMembers :execrows

@@ -2,7 +2,14 @@
 -- Filtered statements show SAMPLE_FILTER spliced in at `-- @authorize_filter`.
 
 -- name: DeleteOrganizationMember :execrows
-DELETE FROM organization_members WHERE organization_id = %(organization_id)s AND user_id = %(user_id)s
+WITH scrubbed AS (
+    UPDATE chats
+    SET user_acl = user_acl - (%(user_id)s::uuid)::text
+    WHERE organization_id = %(organization_id)s::uuid
+      AND user_acl @> jsonb_build_object((%(user_id)s::uuid)::text, '["read"]'::jsonb)
+)
+DELETE FROM organization_members
+WHERE organization_id = %(organization_id)s::uuid AND user_id = %(user_id)s::uuid
 -- end
 
 -- name: GetOrganizationMember :one

@@ -28,8 +28,18 @@ WHERE id = @id
 RETURNING *;
 
 -- name: DeleteGroup :execrows
--- Its roster goes with it (ON DELETE CASCADE).
-DELETE FROM groups WHERE id = @id;
+-- Its roster goes with it (ON DELETE CASCADE), and, in the same statement, its entries in the
+-- ACLs of its organization's chats: they would grant nobody, but would still count against a
+-- chat's bound without being listed (so without a way to remove them one by one).
+WITH scrubbed AS (
+    UPDATE chats c
+    SET group_acl = c.group_acl - g.id::text
+    FROM groups g
+    WHERE g.id = @id::uuid
+      AND c.organization_id = g.organization_id
+      AND c.group_acl @> jsonb_build_object(g.id::text, '["read"]'::jsonb)
+)
+DELETE FROM groups WHERE id = @id::uuid;
 
 -- name: GetGroupMembers :many
 -- The group's roster; the organization is part of the key, so a group of another organization

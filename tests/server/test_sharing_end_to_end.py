@@ -8,6 +8,8 @@ import re
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
+
 from tests.server.conftest import World, error_of
 
 CHATS = "/api/v2/chats"
@@ -164,3 +166,31 @@ def test_a_group_the_sharer_cannot_see_is_refused_like_an_unknown_one(world: Wor
     assert share(world, "chatter", chat, {mine: "read"}).status_code == 204
     assert share(world, "chatter", chat, {str(world.org_a.id): "read"}).status_code == 204
     assert share(world, "org_admin", chat, {hidden: "read"}).status_code == 204
+
+
+def stored_acls(world: World, chat_id: str) -> tuple[Any, Any]:
+    with world.engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT user_acl, group_acl FROM chats WHERE id = :id"), {"id": chat_id}
+        ).one()
+    return row.user_acl, row.group_acl
+
+
+def test_leaving_the_organization_or_deleting_a_group_scrubs_its_entries(world: World) -> None:
+    """Stale entries would grant again on rejoining, and count against the bound unseen."""
+    chat = new_org_chat(world, "scrub")
+    group = new_group(world, f"scrub-{uuid.uuid4().hex[:6]}", "chatter")
+    reader = uid(world, "member")
+    body = {"user_roles": {reader: "read"}, "group_roles": {group: "read"}}
+    assert world.call("chatter", "PATCH", f"{CHATS}/{chat}/acl", json=body).status_code == 204
+    assert stored_acls(world, chat) == ({reader: ["read"]}, {group: ["read"]})
+
+    member_url = f"/api/v2/organizations/{world.org_a.id}/members/{reader}"
+    assert world.call("owner", "DELETE", member_url).status_code == 204
+    assert world.call("owner", "PUT", member_url, json={"roles": []}).status_code in (200, 201)
+    assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 404  # back, not shared
+    assert stored_acls(world, chat)[0] == {}
+    assert world.call("chatter", "GET", f"{CHATS}/{chat}/acl").json()["users"] == []
+
+    assert world.call("org_admin", "DELETE", f"{GROUPS}/{group}").status_code == 204
+    assert stored_acls(world, chat) == ({}, {})
