@@ -69,9 +69,15 @@ class AsyncChatAclMethods(AsyncAuthzBase):
         return await self._inner.get_chat_acl(chat_id=chat_id)
 
     async def get_chat_for_share(self, *, id: UUID) -> Chat:
-        """The chat, locked: `read` on it (else the caller's 404), then `share`."""
+        """The chat, locked: `read` on it (else the caller's 404), then `share`.
+
+        `read` is checked on an unlocked read first: a caller who may not read the chat never
+        takes (or waits for) its lock, so no one can hold a chat it cannot see, and no wait on
+        someone else's lock tells that the id exists. Then both checks again on the locked row
+        (an ACL entry that gave `read` may have gone meanwhile)."""
         actor = current_actor()
         refuse_when_disabled(self._decide, actor)
+        self._decide.allowed_on(actor, Action.READ, await self._inner.get_chat(id=id))
         chat = await self._inner.get_chat_for_share(id=id)
         self._decide.allowed_on(actor, Action.READ, chat)
         self._decide.allowed_on(actor, Action.SHARE, chat)

@@ -55,8 +55,13 @@ class AsyncGroupMethods(AsyncAuthzBase):
         return self._decide.readable(actor, await self._inner.get_group(id=id))
 
     async def get_group_for_update(self, *, id: UUID) -> Group:
-        """Locked until the transaction ends; only for a reader (else it is missing)."""
+        """Locked until the transaction ends; only for a reader (else it is missing).
+
+        Read and checked unlocked first: a caller who may not read the group never takes (or
+        waits for) its lock, so no one can hold a group it cannot see, and no wait on someone
+        else's lock tells that the id exists. One statement more, on a write path only."""
         actor = current_actor()
+        self._decide.readable(actor, await self._inner.get_group(id=id))
         return self._decide.readable(actor, await self._inner.get_group_for_update(id=id))
 
     async def get_groups_by_organization(
@@ -73,17 +78,19 @@ class AsyncGroupMethods(AsyncAuthzBase):
     async def update_group(
         self, *, name: str | None = None, display_name: str | None = None, id: UUID
     ) -> Group:
-        """`update` on the stored group, locked first."""
+        """`update` on the stored group. Decided on an unlocked read (what it is decided on —
+        id, organization — never changes; the UPDATE takes the row lock itself), so a caller
+        who may not read the group never locks it."""
         actor = current_actor()
-        stored = await self._inner.get_group_for_update(id=id)
+        stored = await self._inner.get_group(id=id)
         self._decide.allowed_on(actor, Action.UPDATE, stored)
         refuse_everyone_name(name, "UpdateGroup")
         return await self._inner.update_group(name=name, display_name=display_name, id=id)
 
     async def delete_group(self, *, id: UUID) -> int:
-        """`delete` on the stored group, locked first; its roster goes with it."""
+        """`delete` on the stored group (decided as `update_group`); its roster goes with it."""
         actor = current_actor()
-        stored = await self._inner.get_group_for_update(id=id)
+        stored = await self._inner.get_group(id=id)
         self._decide.allowed_on(actor, Action.DELETE, stored)
         return await self._inner.delete_group(id=id)
 

@@ -57,8 +57,13 @@ class GroupMethods(AuthzBase):
         return self._decide.readable(actor, self._inner.get_group(id=id))
 
     def get_group_for_update(self, *, id: UUID) -> Group:
-        """Locked until the transaction ends; only for a reader (else it is missing)."""
+        """Locked until the transaction ends; only for a reader (else it is missing).
+
+        Read and checked unlocked first: a caller who may not read the group never takes (or
+        waits for) its lock, so no one can hold a group it cannot see, and no wait on someone
+        else's lock tells that the id exists. One statement more, on a write path only."""
         actor = current_actor()
+        self._decide.readable(actor, self._inner.get_group(id=id))
         return self._decide.readable(actor, self._inner.get_group_for_update(id=id))
 
     def get_groups_by_organization(
@@ -75,17 +80,19 @@ class GroupMethods(AuthzBase):
     def update_group(
         self, *, name: str | None = None, display_name: str | None = None, id: UUID
     ) -> Group:
-        """`update` on the stored group, locked first."""
+        """`update` on the stored group. Decided on an unlocked read (what it is decided on —
+        id, organization — never changes; the UPDATE takes the row lock itself), so a caller
+        who may not read the group never locks it."""
         actor = current_actor()
-        stored = self._inner.get_group_for_update(id=id)
+        stored = self._inner.get_group(id=id)
         self._decide.allowed_on(actor, Action.UPDATE, stored)
         refuse_everyone_name(name, "UpdateGroup")
         return self._inner.update_group(name=name, display_name=display_name, id=id)
 
     def delete_group(self, *, id: UUID) -> int:
-        """`delete` on the stored group, locked first; its roster goes with it."""
+        """`delete` on the stored group (decided as `update_group`); its roster goes with it."""
         actor = current_actor()
-        stored = self._inner.get_group_for_update(id=id)
+        stored = self._inner.get_group(id=id)
         self._decide.allowed_on(actor, Action.DELETE, stored)
         return self._inner.delete_group(id=id)
 

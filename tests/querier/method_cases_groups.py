@@ -45,8 +45,9 @@ CASES: list[MethodCase] = [
     MethodCase(
         "get_group_for_update",
         {"id": GROUP_ID},
-        [(GROUP_OBJ, READ)],
-        inner={"get_group_for_update": GROUP},
+        # Read unlocked first: a caller who may not read the group never locks it.
+        [(GROUP_OBJ, READ), (GROUP_OBJ, READ)],
+        inner={"get_group": GROUP, "get_group_for_update": GROUP},
     ),
     MethodCase(
         "get_groups_by_organization",
@@ -58,14 +59,14 @@ CASES: list[MethodCase] = [
         "update_group",
         {"id": GROUP_ID, "name": "crew", "display_name": None},
         [(GROUP_OBJ, UPDATE)],
-        inner={"get_group_for_update": GROUP, "update_group": GROUP},
+        inner={"get_group": GROUP, "update_group": GROUP},
         writes=True,
     ),
     MethodCase(
         "delete_group",
         {"id": GROUP_ID},
         [(GROUP_OBJ, DELETE)],
-        inner={"get_group_for_update": GROUP, "delete_group": 1},
+        inner={"get_group": GROUP, "delete_group": 1},
         writes=True,
     ),
     MethodCase(

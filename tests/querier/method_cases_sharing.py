@@ -42,8 +42,8 @@ CASES: list[MethodCase] = [
     MethodCase(
         "get_chat_for_share",
         {"id": CHAT_ID},
-        [(SHARED_OBJ, READ), (SHARED_OBJ, SHARE)],
-        inner={"get_chat_for_share": SHARED},
+        [(SHARED_OBJ, READ), (SHARED_OBJ, READ), (SHARED_OBJ, SHARE)],
+        inner={"get_chat": SHARED, "get_chat_for_share": SHARED},
     ),
     MethodCase(
         "get_chat_share_targets",
@@ -57,8 +57,9 @@ CASES: list[MethodCase] = [
         "update_chat_acl",
         {"id": CHAT_ID, "user_acl": {str(NEW_USER): ["read"]}, "group_acl": {str(ORG): ["read"]}},
         # A new group must be one the sharer may read (here the org's Everyone group).
-        [(SHARED_OBJ, READ), (SHARED_OBJ, SHARE), (everyone_object(ORG), READ)],
+        [(SHARED_OBJ, READ), (SHARED_OBJ, READ), (SHARED_OBJ, SHARE), (everyone_object(ORG), READ)],
         inner={
+            "get_chat": SHARED,
             "get_chat_for_share": SHARED,
             "get_chat_share_targets": TARGETS,
             "update_chat_acl": REPLACED,

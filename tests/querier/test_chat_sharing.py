@@ -335,16 +335,18 @@ def test_a_stale_entry_grants_nothing_and_does_not_block_changes(world: World) -
 
 
 def test_statements_of_a_change(world: World) -> None:
-    """Adding ids: the locked read, the target check, the write; removing: no target check."""
+    """Adding ids: the unlocked read (a caller who may not read never locks), the locked read,
+    the target check, the write; removing: no target check."""
     w = world
     with w.acting(w.alice) as q:
         with count_statements(w.conn) as added:
             q.change_chat_acl(id=w.chat.id, user_roles={w.bob.id: "read"}, group_roles={})
         with count_statements(w.conn) as removed:
             q.change_chat_acl(id=w.chat.id, user_roles={w.bob.id: ""}, group_roles={})
-    assert [s.split()[0] for s in added] == ["SELECT", "SELECT", "UPDATE"]
-    assert "FOR NO KEY UPDATE" in added[0]
-    assert [s.split()[0] for s in removed] == ["SELECT", "UPDATE"]
+    assert [s.split()[0] for s in added] == ["SELECT", "SELECT", "SELECT", "UPDATE"]
+    assert "FOR NO KEY UPDATE" not in added[0]
+    assert "FOR NO KEY UPDATE" in added[1]
+    assert [s.split()[0] for s in removed] == ["SELECT", "SELECT", "UPDATE"]
 
 
 # --- listing -----------------------------------------------------------------------------------
@@ -466,3 +468,23 @@ def test_include_agrees_with_authorize_on_every_chat(world: World) -> None:
             )
         }
         assert only == granted_by_acl, user.username
+
+
+def test_a_caller_who_may_not_read_a_chat_never_locks_it(world: World) -> None:
+    """Else anyone could hold any chat's row by id, and a wait on someone else's lock would
+    tell that the id exists."""
+    w = world
+    attempts: list[Callable[[AuthzQuerier], object]] = [
+        lambda q: q.get_chat_for_share(id=w.chat.id),
+        lambda q: q.change_chat_acl(id=w.chat.id, user_roles={w.bob.id: "read"}, group_roles={}),
+        lambda q: q.update_chat_acl(id=w.chat.id, user_acl={}, group_acl={}),
+    ]
+    for attempt in attempts:
+        with (
+            w.acting(w.carol) as q,
+            count_statements(w.conn) as sent,
+            pytest.raises(NotAuthorizedError),
+        ):
+            attempt(q)
+        assert sent, "the chat was never read"
+        assert not any("FOR NO KEY UPDATE" in s for s in sent), sent

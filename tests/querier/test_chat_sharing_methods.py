@@ -46,8 +46,9 @@ CASES = [
     MethodCase(
         "change_chat_acl",
         {"id": CHAT_ID, "user_roles": {NEW_USER: "read"}, "group_roles": {}},
-        [(SHARED_OBJ, READ), (SHARED_OBJ, SHARE)],
+        [(SHARED_OBJ, READ), (SHARED_OBJ, READ), (SHARED_OBJ, SHARE)],
         inner={
+            "get_chat": SHARED,
             "get_chat_for_share": SHARED,
             "get_chat_share_targets": TARGETS,
             "update_chat_acl": REPLACED,
@@ -95,9 +96,11 @@ def test_a_denied_shared_list_runs_the_query_with_false(face: str, shared: Share
 def test_a_denied_change_never_writes(face: str) -> None:
     spec, wrap = (Querier, AuthzQuerier) if face == "sync" else (AsyncQuerier, AsyncAuthzQuerier)
     inner = mock.create_autospec(spec, instance=True)
+    inner.get_chat.return_value = SHARED
     inner.get_chat_for_share.return_value = SHARED
     with as_actor(ACTOR), pytest.raises(NotAuthorizedError):
         call_method(wrap(inner, FakeAuthorizer(allow=False)), "change_chat_acl", CASES[-1].args)
+    inner.get_chat_for_share.assert_not_called()  # a caller who may not read never locks
     inner.get_chat_share_targets.assert_not_called()
     inner.update_chat_acl.assert_not_called()
 

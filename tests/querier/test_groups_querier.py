@@ -9,7 +9,7 @@ next request (every request loads its subject).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -255,3 +255,26 @@ def test_an_addition_and_a_concurrent_leave_never_leave_a_stray_member(engine: E
     with engine.connect() as after:
         rows = SqlQuerier(after).get_group_members(group_id=team.id, organization_id=org.id)
         assert rows == []
+
+
+def test_a_caller_who_may_not_read_a_group_never_locks_it(world: World, conn: Connection) -> None:
+    """Else anyone could hold any group's row by id, and a wait on someone else's lock would
+    tell that the id exists."""
+    from tests.querier.test_statement_budget import counting
+
+    w = world
+    team = w.make_group("locked")
+    attempts: list[Callable[[AuthzQuerier], object]] = [
+        lambda az: az.get_group_for_update(id=team.id),
+        lambda az: az.update_group(id=team.id, name="mine", display_name=None),
+        lambda az: az.delete_group(id=team.id),
+    ]
+    for attempt in attempts:
+        with (
+            w.acting(w.carol) as az,
+            counting(conn) as sent,
+            pytest.raises((NotAuthorizedError, NotFoundError)),
+        ):
+            attempt(az)
+        assert sent, "the group was never read"
+        assert not any("FOR UPDATE" in s.upper() for s in sent), sent

@@ -258,8 +258,8 @@ ARGS: dict[str, Args] = {
     # Two statements wrapped (the members, key-share-locked, then the insert) for one raw.
     "insert_group_members": _roster,
     "delete_group_members": _roster,
-    # chat sharing (#13): the replacing write is lock + write here (no id added); adding ids
-    # adds the one target check: tests/querier/test_chat_sharing.py counts both
+    # chat sharing (#13): the replacing write is read + locked read + write here (no id added;
+    # see EXTRA_STATEMENTS); adding ids adds the one target check: test_chat_sharing.py counts both
     "get_chat_acl": lambda q: {"chat_id": _chat(q)["id"]},
     "get_chat_for_share": _chat,
     "get_chat_share_targets": lambda q: {
@@ -349,6 +349,14 @@ def _call_async(wrapped: AsyncAuthzQuerier, method: str, args: dict[str, Any]) -
     return asyncio.run(run())
 
 
+EXTRA_STATEMENTS: dict[str, int] = {
+    # Read unlocked and checked before the locked re-read, so a caller who may not read the
+    # chat never takes (or waits for) its lock: read, locked read, write for one raw write.
+    "update_chat_acl": 1,
+}
+"""The few methods allowed more than one statement over the raw query, each with its reason."""
+
+
 @pytest.mark.parametrize("face", ["sync", "async"])
 @pytest.mark.parametrize("method", QUERY_METHODS)
 def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str, face: str) -> None:
@@ -374,7 +382,8 @@ def test_wrapped_runs_at_most_one_more_statement(conn: Connection, method: str, 
             _call_async(async_wrapped, method, wrapped_args)
 
     assert len(raw_statements) == 1
-    assert len(wrapped_statements) <= len(raw_statements) + 1, wrapped_statements
+    allowed = len(raw_statements) + 1 + EXTRA_STATEMENTS.get(method, 0)
+    assert len(wrapped_statements) <= allowed, wrapped_statements
 
 
 def test_a_missing_entry_names_the_method_and_the_next_step(
