@@ -15,7 +15,13 @@ guard on defining and assigning them is `authz.escalation`.
 
 from authz import resources, roles, scopes
 from authz.custom_roles import CustomRole, parse_permission
-from authz.engine import Authorizer, AuthorizerProtocol, PreparedAuthorizer, PreparedProtocol
+from authz.engine import (
+    Authorizer,
+    AuthorizerProtocol,
+    PreparedAuthorizer,
+    PreparedProtocol,
+    is_allowed,
+)
 from authz.errors import (
     InvalidRoleError,
     NoActorError,
@@ -67,6 +73,7 @@ __all__ = [
     "Vote",
     "authorize_role_change",
     "check_may_grant_role",
+    "is_allowed",
     "is_not_authorized_error",
     "lacking_permission",
     "may_grant_role",

@@ -76,6 +76,18 @@ class AuthorizerProtocol(Protocol):
     def explain(self, subject: Subject, action: Action, obj: Object) -> Explanation: ...
 
 
+def is_allowed(
+    authorizer: AuthorizerProtocol, subject: Subject, action: Action, obj: Object
+) -> bool:
+    """`authorize` as a yes/no, for code that branches on the answer rather than refusing (what
+    to show, which targets count). A denial is not an error there, so nothing is raised."""
+    try:
+        authorizer.authorize(subject, action, obj)
+    except NotAuthorizedError:
+        return False
+    return True
+
+
 def _check_pair(resource_type: str, action: Action | str) -> Action:
     """Reject a check the registry cannot express: it is a bug in the caller, not a denial."""
     check_object_type(resource_type)

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from authz.custom_roles import CustomRole
-from authz.engine import AuthorizerProtocol
-from authz.errors import InvalidRoleError, NotAuthorizedError, RoleEscalationError
+from authz.engine import AuthorizerProtocol, is_allowed
+from authz.errors import InvalidRoleError, RoleEscalationError
 from authz.objects import Object
 from authz.permissions import Permission
 from authz.registry import Action
@@ -81,14 +81,6 @@ class LackedPermission:
         return f"{pair} ({self.level} level{source})"
 
 
-def _allowed(authorizer: AuthorizerProtocol, actor: Subject, action: Action, obj: Object) -> bool:
-    try:
-        authorizer.authorize(actor, action, obj)
-    except NotAuthorizedError:
-        return False
-    return True
-
-
 def lacking_permission(
     actor: Subject, role: CustomRole, authorizer: AuthorizerProtocol
 ) -> LackedPermission | None:
@@ -100,7 +92,7 @@ def lacking_permission(
         allowed = verdicts.get(pair)
         if allowed is None:
             probe = Object(resource_type).in_org(role.org_id)
-            allowed = verdicts[pair] = _allowed(authorizer, actor, action, probe)
+            allowed = verdicts[pair] = is_allowed(authorizer, actor, action, probe)
         if not allowed:
             return LackedPermission(level, resource_type, action, perm, role.org_id)
     return None

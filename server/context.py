@@ -22,7 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
 from sqlalchemy.engine import Engine
 
-from authz import Action, AuthorizerProtocol, Object, Subject, resources
+from authz import Action, AuthorizerProtocol, Object, Subject, is_allowed, resources
 from querier.dbauthz import AsyncAuthzQuerier, as_actor
 from querier.generated.async_sql import AsyncSqlQuerier
 from server.auth import authenticate, authenticated_subject, request_connection
@@ -81,6 +81,10 @@ class RequestContext:
     def authorize(self, action: Action, obj: Object) -> None:
         """A handler's own pre-flight check; raises `NotAuthorizedError` (-> 403)."""
         self.authorizer.authorize(self.subject, action, obj)
+
+    def may(self, action: Action, obj: Object) -> bool:
+        """The same check as a yes/no: for what a response shows, not for refusing."""
+        return is_allowed(self.authorizer, self.subject, action, obj)
 
     def user_id(self, ref: str | UUID) -> UUID:
         """`me` -> the caller; a UUID (a `{user}` path, resolved by `routes.common.UserPath`,

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
-from authz import Action, NotAuthorizedError, Subject, resources
+from authz import Action, NotAuthorizedError, Subject, is_allowed, resources
 from querier.dbauthz.decide import Decider
 from querier.dbauthz.group_objects import group_object
 from querier.generated.models import Chat, GetChatShareTargetsRow, JsonValue
@@ -185,14 +185,9 @@ def _readable_groups(
     org = chat.organization_id
     if org is None:
         return ()
-    readable = []
-    for ident in ids:
-        try:
-            decide.authorizer.authorize(actor, Action.READ, group_object(ident, org))
-        except NotAuthorizedError:
-            continue
-        readable.append(ident)
-    return tuple(readable)
+    return tuple(
+        g for g in ids if is_allowed(decide.authorizer, actor, Action.READ, group_object(g, org))
+    )
 
 
 def _missing(wanted: Iterable[UUID], found: Iterable[UUID], kind: str) -> None:

@@ -61,14 +61,6 @@ def everyone_object(organization_id: UUID) -> Object:
     return group_object(organization_id, organization_id)
 
 
-def is_allowed(authorizer: AuthorizerProtocol, actor: Subject, action: Action, obj: Object) -> bool:
-    try:
-        authorizer.authorize(actor, action, obj)
-    except NotAuthorizedError:
-        return False
-    return True
-
-
 _GROUP_ORG = sa.literal_column("groups.organization_id", sa.Uuid())
 _GROUP_ID = sa.literal_column("groups.id", sa.Uuid())
 _GROUP_ACL = sa.literal_column("jsonb_build_object(groups.id::text, '[\"read\"]'::jsonb)", JSONB)

@@ -21,7 +21,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from authz import Action, NotAuthorizedError, RoleIdentifier, resources, roles
+from authz import Action, RoleIdentifier, resources, roles
 from authz.escalation import may_grant_role
 from querier.dbauthz.decide import custom_role_from_row
 from querier.dbauthz.guards import CustomRoleInUseError
@@ -80,11 +80,7 @@ GUARD_403: dict[int | str, dict[str, Any]] = {
 
 
 def _may(ctx: RequestContext, action: Action, org_id: UUID) -> bool:
-    try:
-        ctx.authorize(action, resources.ASSIGN_ORG_ROLE.in_org(org_id))
-    except NotAuthorizedError:
-        return False
-    return True
+    return ctx.may(action, resources.ASSIGN_ORG_ROLE.in_org(org_id))
 
 
 def _custom(ctx: RequestContext, row: CustomRole, may_assign: bool) -> OrgRoleResponse:

@@ -29,7 +29,6 @@ from querier.dbauthz.group_objects import (
     EveryoneGroupError,
     GroupMembersRefusedError,
     everyone_object,
-    is_allowed,
     roster_object,
 )
 from querier.errors import NotFoundError
@@ -70,17 +69,13 @@ def _everyone(org: Organization, members: list[UUID] | None = None) -> GroupResp
     )
 
 
-def _may(ctx: RequestContext, action: Action, obj: Any) -> bool:
-    return is_allowed(ctx.authorizer, ctx.subject, action, obj)
-
-
 async def _everyone_group(
     ctx: RequestContext, q: AsyncAuthzQuerier, group_id: UUID
 ) -> Organization:
     """The organization whose Everyone group `group_id` is, if the caller may read that group;
     otherwise the 404 of a missing group."""
     org = await read_or_404(q.get_organization_by_id(id=group_id))
-    if not _may(ctx, Action.READ, everyone_object(org.id)):
+    if not ctx.may(Action.READ, everyone_object(org.id)):
         raise ResourceHiddenError()
     return org
 
@@ -107,11 +102,11 @@ async def _members(
 ) -> list[UUID] | None:
     """The roster, when the caller may read it (else None: the group is shown without it)."""
     if isinstance(group, Group):
-        if not _may(ctx, Action.READ, roster_object(group.id, group.organization_id)):
+        if not ctx.may(Action.READ, roster_object(group.id, group.organization_id)):
             return None
         rows = await q.get_group_members(group_id=group.id, organization_id=group.organization_id)
         return [r.user_id for r in rows]
-    if not _may(ctx, Action.READ, member_object(group.id)):
+    if not ctx.may(Action.READ, member_object(group.id)):
         return None
     return [m.user_id for m in await q.get_organization_members(organization_id=group.id)]
 
@@ -136,7 +131,7 @@ async def list_groups(ctx: Ctx, org_id: UUID) -> list[GroupResponse]:
     async with ctx.transaction() as q:
         org = await readable_organization(q, org_id)
         rows = await q.get_groups_by_organization(organization_id=org_id)
-    everyone = [_everyone(org)] if _may(ctx, Action.READ, everyone_object(org_id)) else []
+    everyone = [_everyone(org)] if ctx.may(Action.READ, everyone_object(org_id)) else []
     return everyone + [_stored(r) for r in rows]
 
 
