@@ -13,7 +13,7 @@ travel with the subject (`Subject(custom_roles=...)`, `authz.custom_roles`); the
 guard on defining and assigning them is `authz.escalation`.
 """
 
-from authz import resources, roles, scopes
+from authz import assignment, resources, roles, scopes
 from authz.custom_roles import CustomRole, parse_permission
 from authz.engine import (
     Authorizer,
@@ -71,6 +71,7 @@ __all__ = [
     "Subject",
     "SubjectType",
     "Vote",
+    "assignment",
     "authorize_role_change",
     "check_may_grant_role",
     "is_allowed",

@@ -1,4 +1,5 @@
-"""Permissions, roles, role identifiers, the built-in roles and who may assign them.
+"""Permissions, roles, role identifiers and the built-in roles (who may assign them:
+`authz.assignment`).
 
 A `Role` holds permissions (`authz.permissions`, re-exported here) at four levels — `site`,
 `user`, and per organization `org` and `member` — whose meaning the engine defines (see
@@ -37,17 +38,20 @@ from authz.permissions import (
 from authz.registry import WILDCARD, Action, check_action
 
 if TYPE_CHECKING:
-    from authz.subjects import Subject
+    pass
 
 __all__ = [
+    "ALL_BUILTIN_NAMES",
     "AUDITOR",
     "CHATD_NAME",
     "CHATD_ROLE",
     "CHAT_ACCESS",
+    "IMPLIED_NAMES",
     "MEMBER",
     "ORG_ADMIN",
     "ORG_AUDITOR",
     "ORG_MEMBER",
+    "ORG_NAMES",
     "ORG_SERVICE_ACCOUNT",
     "ORG_USER_ADMIN",
     "OWNER",
@@ -67,8 +71,6 @@ __all__ = [
     "all_perms_except",
     "builtin_role",
     "builtin_roles",
-    "can_assign_role",
-    "change_role_set",
     "is_org_role_name",
     "merge_votes",
     "org_builtin_role_names",
@@ -101,7 +103,7 @@ RETIRED_NAMES = frozenset({"agents-access"})
 """Names once built in; stored references grant nothing and the names are never reused."""
 
 _SITE_NAMES = (OWNER, MEMBER, AUDITOR, USER_ADMIN, CHAT_ACCESS)
-_ORG_NAMES = (ORG_ADMIN, ORG_MEMBER, ORG_AUDITOR, ORG_USER_ADMIN, ORG_SERVICE_ACCOUNT)
+ORG_NAMES = (ORG_ADMIN, ORG_MEMBER, ORG_AUDITOR, ORG_USER_ADMIN, ORG_SERVICE_ACCOUNT)
 _IMPLIED = frozenset({MEMBER, ORG_MEMBER})
 
 _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -135,7 +137,7 @@ class RoleIdentifier:
                 object.__setattr__(self, "org_id", to_uuid(self.org_id, f"role {self.name!r}"))
             except (TypeError, ValueError) as exc:
                 raise InvalidRoleError(str(exc)) from None
-        if self.org_id is None and self.name in _ORG_NAMES:
+        if self.org_id is None and self.name in ORG_NAMES:
             raise InvalidRoleError(
                 f"{self.name!r} is an organization role and needs an organization id: "
                 f"'{self.name}:<org-uuid>'"
@@ -450,56 +452,12 @@ def org_builtin_role_names() -> tuple[str, ...]:
 def builtin_roles(org_id: IdLike) -> tuple[Role, ...]:
     """Every built-in role, org roles instantiated for `org_id` (implied ones included)."""
     org = to_uuid(org_id, "builtin_roles org_id")
-    return (*_SITE_ROLES.values(), *(_org_role(name, org) for name in _ORG_NAMES))
+    return (*_SITE_ROLES.values(), *(_org_role(name, org) for name in ORG_NAMES))
 
 
-# --- assignment -------------------------------------------------------------------------------
-
-_ALL_BUILTIN_NAMES = frozenset(_SITE_NAMES) | frozenset(_ORG_NAMES)
-UNAVAILABLE_NAMES = _ALL_BUILTIN_NAMES | RETIRED_NAMES | RESERVED_NAMES
+ALL_BUILTIN_NAMES = frozenset(_SITE_NAMES) | frozenset(ORG_NAMES)
+"""Every built-in role name, site and organization (the implied ones too)."""
+UNAVAILABLE_NAMES = ALL_BUILTIN_NAMES | RETIRED_NAMES | RESERVED_NAMES
 """Names a custom role may never take: built-in (implied ones too), retired, reserved."""
-_ASSIGNABLE_BY: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        OWNER: _ALL_BUILTIN_NAMES,
-        USER_ADMIN: frozenset({CHAT_ACCESS, USER_ADMIN}),
-        ORG_ADMIN: frozenset(_ORG_NAMES),
-        ORG_USER_ADMIN: frozenset({ORG_MEMBER}),
-    }
-)
-"""Actor's built-in role -> roles it may assign. Org actor roles count only in their own org."""
-
-
-def can_assign_role(subject: Subject, role: RoleIdentifier | str) -> bool:
-    """May `subject` assign (or unassign) the built-in `role`? False for any other name: custom
-    roles are assigned through `authz.escalation.authorize_role_change` instead.
-
-    The system subject (it holds `SYSTEM_RESTRICTED_ROLE`) and owners may assign every built-in
-    role; the rest follows `_ASSIGNABLE_BY`. This is the assignment table only — the caller
-    also checks `assign`/`unassign` on `assign_role` / `assign_org_role` with the engine.
-    """
-    target = RoleIdentifier.parse(role)
-    if target.name not in _ALL_BUILTIN_NAMES:
-        return False
-    if SYSTEM_RESTRICTED_ROLE in subject.inline_roles:
-        return True
-    for held in subject.roles:
-        allowed = _ASSIGNABLE_BY.get(held.name)
-        if allowed is None or target.name not in allowed:
-            continue
-        if held.org_id is None or held.org_id == target.org_id:
-            return True
-    return False
-
-
-def change_role_set(
-    old: Iterable[RoleIdentifier | str], new: Iterable[RoleIdentifier | str]
-) -> tuple[list[RoleIdentifier], list[RoleIdentifier]]:
-    """`(added, removed)`: only changed roles need checking, so an actor can leave alone roles
-    it could not assign. Implied roles are ignored; order follows the inputs, duplicates drop.
-    """
-    old_ids = [r for r in map(RoleIdentifier.parse, old) if r.name not in _IMPLIED]
-    new_ids = [r for r in map(RoleIdentifier.parse, new) if r.name not in _IMPLIED]
-    old_set, new_set = set(old_ids), set(new_ids)
-    added = [r for r in dict.fromkeys(new_ids) if r not in old_set]
-    removed = [r for r in dict.fromkeys(old_ids) if r not in new_set]
-    return added, removed
+IMPLIED_NAMES = _IMPLIED
+"""`member` and `organization-member`: held by everyone (of an org), never stored."""

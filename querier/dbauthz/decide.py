@@ -49,6 +49,7 @@ from authz import (
     PreparedProtocol,
     RoleIdentifier,
     Subject,
+    assignment,
     resources,
     roles,
 )
@@ -298,7 +299,7 @@ class Decider:
 
         Implied roles are dropped from what is stored. The permission (assign/unassign on
         `assign_role`, or on `assign_org_role` in the org) and the assignment table
-        (`roles.can_assign_role`) must both pass. Unchanged roles are not checked, so an actor
+        (`assignment.can_assign_role`) must both pass. Unchanged roles are not checked, so an actor
         may edit a user who holds roles it could not grant itself.
 
         `custom`: the org's custom role definitions by name (fetched by the caller when a name
@@ -309,7 +310,7 @@ class Decider:
         custom = custom or {}
         new_ids = [requested_role(name, organization_id, custom) for name in new]
         old_ids = [r for r in (stored_role(name, organization_id) for name in old) if r]
-        added, removed = roles.change_role_set(old_ids, new_ids)
+        added, removed = assignment.change_role_set(old_ids, new_ids)
         target = (
             resources.ASSIGN_ROLE
             if organization_id is None
@@ -323,7 +324,7 @@ class Decider:
                     raise RoleAssignmentError(actor, action, role_id) from exc
                 # A retired or unknown stored name grants nothing; whoever may unassign roles
                 # may clean it up. Every built-in role must also be in the assignment table.
-                if is_builtin(role_id.name) and not roles.can_assign_role(actor, role_id):
+                if is_builtin(role_id.name) and not assignment.can_assign_role(actor, role_id):
                     raise RoleAssignmentError(actor, action, role_id)
                 definition = custom.get(role_id.name)
                 if action is Action.ASSIGN and definition is not None:

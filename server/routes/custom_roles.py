@@ -21,7 +21,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from authz import Action, RoleIdentifier, resources, roles
+from authz import Action, RoleIdentifier, assignment, resources, roles
 from authz.escalation import may_grant_role
 from querier.dbauthz.decide import custom_role_from_row
 from querier.dbauthz.guards import CustomRoleInUseError
@@ -120,7 +120,7 @@ async def list_org_roles(ctx: Ctx, org_id: UUID) -> list[OrgRoleResponse]:
                 org_permissions=[],
                 member_permissions=[],
                 version=0,
-                assignable=may_assign and roles.can_assign_role(ctx.subject, role_id),
+                assignable=may_assign and assignment.can_assign_role(ctx.subject, role_id),
             )
         )
     return out + [_custom(ctx, row, may_assign) for row in custom]

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
 
-from authz import Action, RoleIdentifier, resources, roles
+from authz import Action, RoleIdentifier, assignment, resources, roles
 from querier.dbauthz.guards import LastOwnerError
 from querier.generated.models import User, UserStatus
 from server.context import Ctx
@@ -45,7 +45,7 @@ async def assignable_site_roles(ctx: Ctx) -> list[RoleResponse]:
             RoleResponse(
                 name=name,
                 display_name=role.display_name if role is not None else name,
-                assignable=roles.can_assign_role(ctx.subject, role_id),
+                assignable=assignment.can_assign_role(ctx.subject, role_id),
             )
         )
     return result

@@ -17,6 +17,7 @@ from authz import (
     Role,
     RoleIdentifier,
     Subject,
+    assignment,
     resources,
     roles,
 )
@@ -295,20 +296,20 @@ ALL_TARGETS = SITE_TARGETS + ORG_TARGETS
     ],
 )
 def test_assignment_table(actor: Subject, assignable: set[str]) -> None:
-    got = {t for t in ALL_TARGETS if roles.can_assign_role(actor, RoleIdentifier.parse(t))}
+    got = {t for t in ALL_TARGETS if assignment.can_assign_role(actor, RoleIdentifier.parse(t))}
     assert got == assignable
-    assert all(roles.can_assign_role(actor, t) == (t in assignable) for t in ALL_TARGETS)
+    assert all(assignment.can_assign_role(actor, t) == (t in assignable) for t in ALL_TARGETS)
 
 
 @pytest.mark.parametrize("target", ["no-such-role", "agents-access", "system-restricted", "chatd"])
 def test_nobody_assigns_unknown_or_reserved_roles(target: str) -> None:
-    assert not roles.can_assign_role(SYSTEM_RESTRICTED, target)
-    assert not roles.can_assign_role(_actor("owner"), target)
+    assert not assignment.can_assign_role(SYSTEM_RESTRICTED, target)
+    assert not assignment.can_assign_role(_actor("owner"), target)
 
 
 def test_a_lookalike_system_subject_is_not_the_system() -> None:
     impostor = Subject(id=SYSTEM_RESTRICTED.id, type="system_restricted", roles=("member",))
-    assert not roles.can_assign_role(impostor, "owner")
+    assert not assignment.can_assign_role(impostor, "owner")
 
 
 def test_change_role_set_returns_only_changes() -> None:
@@ -320,15 +321,15 @@ def test_change_role_set_returns_only_changes() -> None:
         "owner",
         "user-admin",
     ]
-    added, removed = roles.change_role_set(old, new)
+    added, removed = assignment.change_role_set(old, new)
     assert added == [RoleIdentifier("user-admin"), RoleIdentifier("owner")]
     assert removed == [RoleIdentifier("auditor")]
 
 
 def test_change_role_set_ignores_implied_roles() -> None:
-    added, removed = roles.change_role_set(
+    added, removed = assignment.change_role_set(
         [f"organization-member:{ORG}"], [f"organization-admin:{ORG}", "member"]
     )
     assert added == [RoleIdentifier("organization-admin", ORG)]
     assert removed == []
-    assert roles.change_role_set(["a", "b"], ["b", "a"]) == ([], [])
+    assert assignment.change_role_set(["a", "b"], ["b", "a"]) == ([], [])
