@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -125,6 +126,27 @@ def error_of(response: httpx2.Response) -> dict[str, Any]:
 def error_of_text(message: str) -> dict[str, Any]:
     """What `error_of` returns for an error whose message is `message`."""
     return {"message": message, "detail": message}
+
+
+def new_group(world: World, *members: str) -> str:
+    """A new group of org A (created by its admin) with these actors in it; its id."""
+    created = world.call(
+        "org_admin",
+        "POST",
+        f"/api/v2/organizations/{world.org_a.id}/groups",
+        json={"name": f"seam-{uuid.uuid4().hex[:8]}"},
+    )
+    assert created.status_code == 201, created.text
+    group_id: str = created.json()["id"]
+    if members:
+        added = world.call(
+            "org_admin",
+            "PATCH",
+            f"/api/v2/groups/{group_id}",
+            json={"add_users": [str(world.user(m).id) for m in members]},
+        )
+        assert added.status_code == 200, added.text
+    return group_id
 
 
 def seed(engine: Engine) -> tuple[dict[str, Any], dict[str, str]]:

@@ -8,33 +8,13 @@ from typing import Any
 
 from querier.roundtrips import count_async_round_trips
 from server.settings import Settings
-from tests.server.conftest import World, error_of
+from tests.server.conftest import World, error_of, new_group
 
 GROUPS = "/api/v2/groups"
 
 
 def uid(world: World, actor: str) -> str:
     return str(world.user(actor).id)
-
-
-def new_group(world: World, *members: str) -> str:
-    created = world.call(
-        "org_admin",
-        "POST",
-        f"/api/v2/organizations/{world.org_a.id}/groups",
-        json={"name": f"seam-{uuid.uuid4().hex[:8]}"},
-    )
-    assert created.status_code == 201, created.text
-    group_id: str = created.json()["id"]
-    if members:
-        added = world.call(
-            "org_admin",
-            "PATCH",
-            f"{GROUPS}/{group_id}",
-            json={"add_users": [uid(world, m) for m in members]},
-        )
-        assert added.status_code == 200, added.text
-    return group_id
 
 
 def test_the_chat_sharing_kill_switch_leaves_groups_readable_by_their_members(

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tests.server.conftest import World, error_of
+from tests.server.conftest import World, error_of, new_group
 
 CHATS = "/api/v2/chats"
 GROUPS = "/api/v2/groups"
@@ -33,22 +33,6 @@ def new_org_chat(world: World, title: str) -> str:
     return chat_id
 
 
-def new_group(world: World, name: str, *members: str) -> str:
-    created = world.call(
-        "org_admin", "POST", f"/api/v2/organizations/{world.org_a.id}/groups", json={"name": name}
-    )
-    assert created.status_code == 201, created.text
-    group_id: str = created.json()["id"]
-    added = world.call(
-        "org_admin",
-        "PATCH",
-        f"{GROUPS}/{group_id}",
-        json={"add_users": [uid(world, m) for m in members]},
-    )
-    assert added.status_code == 200, added.text
-    return group_id
-
-
 def share(world: World, actor: str, chat_id: str, groups: dict[str, str]) -> Any:
     return world.call(
         actor, "PATCH", f"{CHATS}/{chat_id}/acl", json={"user_roles": {}, "group_roles": groups}
@@ -63,7 +47,7 @@ def shared_ids(world: World, actor: str, headers: dict[str, str] | None = None) 
 
 def test_a_chat_shared_with_a_group_follows_the_groups_roster(world: World) -> None:
     chat = new_org_chat(world, "for reviewers")
-    group = new_group(world, f"reviewers-{uuid.uuid4().hex[:6]}", "member")
+    group = new_group(world, "member")
     assert world.call("member", "GET", f"{CHATS}/{chat}").status_code == 404
 
     # An org admin may share any chat of the organization, with any of its groups.
@@ -96,7 +80,7 @@ def test_a_chat_shared_with_a_group_follows_the_groups_roster(world: World) -> N
 
 
 def test_a_token_scoped_to_one_shared_chat_reads_that_chat_only(world: World) -> None:
-    group = new_group(world, f"readers-{uuid.uuid4().hex[:6]}", "member")
+    group = new_group(world, "member")
     first, second = new_org_chat(world, "first"), new_org_chat(world, "second")
     for chat in (first, second):
         assert share(world, "org_admin", chat, {group: "read"}).status_code == 204
@@ -117,7 +101,7 @@ def test_a_token_scoped_to_one_shared_chat_reads_that_chat_only(world: World) ->
 
 def test_a_read_scoped_token_of_the_owner_cannot_share(world: World) -> None:
     chat = new_org_chat(world, "mine")
-    group = new_group(world, f"mine-{uuid.uuid4().hex[:6]}", "chatter")
+    group = new_group(world, "chatter")
     minted = world.call(
         "chatter", "POST", "/api/v2/users/me/keys/tokens", json={"scopes": ["chat:read"]}
     )
@@ -152,8 +136,8 @@ def test_a_read_scoped_token_of_the_owner_cannot_share(world: World) -> None:
 
 def test_a_group_the_sharer_cannot_see_is_refused_like_an_unknown_one(world: World) -> None:
     chat = new_org_chat(world, "careful")
-    hidden = new_group(world, f"hidden-{uuid.uuid4().hex[:6]}", "member")
-    mine = new_group(world, f"mine-{uuid.uuid4().hex[:6]}", "chatter")
+    hidden = new_group(world, "member")
+    mine = new_group(world, "chatter")
     assert world.call("chatter", "GET", f"{GROUPS}/{hidden}").status_code == 404
 
     unseen = share(world, "chatter", chat, {hidden: "read"})
@@ -179,7 +163,7 @@ def stored_acls(world: World, chat_id: str) -> tuple[Any, Any]:
 def test_leaving_the_organization_or_deleting_a_group_scrubs_its_entries(world: World) -> None:
     """Stale entries would grant again on rejoining, and count against the bound unseen."""
     chat = new_org_chat(world, "scrub")
-    group = new_group(world, f"scrub-{uuid.uuid4().hex[:6]}", "chatter")
+    group = new_group(world, "chatter")
     reader = uid(world, "member")
     body = {"user_roles": {reader: "read"}, "group_roles": {group: "read"}}
     assert world.call("chatter", "PATCH", f"{CHATS}/{chat}/acl", json=body).status_code == 204
