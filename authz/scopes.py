@@ -92,10 +92,21 @@ def _parse_entry(entry: tuple[str, UUID | str]) -> AllowEntry:
         raise ValueError(f"allow-list entry {entry!r}: id is neither '*' nor a UUID") from None
 
 
-def parse_allow_list_entry(entry: tuple[str, UUID | str]) -> AllowEntry:
-    """Validate one `(type, id)` allow-list entry as `Scope` does (`ValueError` saying why):
-    the type known or `*`, the id a UUID or `*`, a `*` type only with a `*` id."""
-    return _parse_entry(entry)
+def allow_entry_from_text(text: str) -> AllowEntry:
+    """An entry from its text form, as tokens store and mint it (`"chat:<uuid>"`, `"chat:*"`,
+    `"*:*"`), validated as `Scope` validates every entry (`ValueError` saying why): the type
+    known or `*`, the id a UUID or `*`, a `*` type only with a `*` id."""
+    if not isinstance(text, str):
+        raise ValueError(f"allow-list entry {text!r}: expected 'type:id'")
+    resource_type, sep, ident = text.partition(":")
+    if not sep:
+        raise ValueError(f"allow-list entry {text!r}: expected 'type:id'")
+    return _parse_entry((resource_type, ident))
+
+
+def allow_entry_text(entry: AllowEntry) -> str:
+    """The text form of an entry (the inverse of `allow_entry_from_text`)."""
+    return f"{entry[0]}:{entry[1]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,14 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from authz.errors import NotAuthorizedError
-from authz.scopes import ANY, SCOPE_NAMES, AllowEntry, Scope, parse_allow_list_entry
+from authz.scopes import (
+    ANY,
+    SCOPE_NAMES,
+    AllowEntry,
+    Scope,
+    allow_entry_from_text,
+    allow_entry_text,
+)
 from authz.subjects import Subject
 
 MAX_SCOPE_NAMES = 32
@@ -92,24 +99,20 @@ def requested_scope(
         )
     parsed = tuple(dict.fromkeys(_entry(text) for text in entries))
     scope = Scope.from_names(wanted, parsed)
-    return scope, wanted, tuple(f"{t}:{i}" for t, i in parsed)
+    return scope, wanted, tuple(map(allow_entry_text, parsed))
 
 
 _PUBLIC = frozenset(PUBLIC_SCOPE_NAMES)
 
 
 def _entry(text: str) -> AllowEntry:
-    if not isinstance(text, str):
-        raise InvalidScopeError(f"allow-list entry {text!r}: expected 'type:id'")
-    resource_type, sep, ident = text.partition(":")
-    if not sep:
-        raise InvalidScopeError(f"allow-list entry {text!r}: expected 'type:id'")
-    if resource_type in INTERNAL_SCOPE_TYPES:
-        raise InvalidScopeError(f"allow-list entry {text!r}: unknown resource type")
     try:
-        return parse_allow_list_entry((resource_type, ident))
+        entry = allow_entry_from_text(text)
     except ValueError as exc:
         raise InvalidScopeError(str(exc)) from None
+    if entry[0] in INTERNAL_SCOPE_TYPES:
+        raise InvalidScopeError(f"allow-list entry {text!r}: unknown resource type")
+    return entry
 
 
 def broader_part(actor: Scope, requested: Scope) -> str | None:

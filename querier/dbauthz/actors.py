@@ -8,7 +8,7 @@ from uuid import UUID
 
 from authz import RoleIdentifier, Scope, Subject, roles
 from authz.custom_roles import CustomRole
-from authz.scopes import ALL_NAME
+from authz.scopes import ALL_NAME, allow_entry_from_text
 from querier.dbauthz.context import as_system_restricted
 from querier.generated.models import (
     GetAuthorizationByAPIKeyRow,
@@ -67,7 +67,7 @@ def scope_from_row(user_id: UUID, names: tuple[str, ...], allow_list: tuple[str,
     if names == _ALL_NAMES and allow_list == _ANYTHING:
         return Scope.ALL
     try:
-        return Scope.from_names(names, [parse_allow_entry(text) for text in allow_list])
+        return Scope.from_names(names, map(allow_entry_from_text, allow_list))
     except (TypeError, ValueError) as exc:
         log.warning("user %s: token scope does not parse, it admits nothing (%s)", user_id, exc)
         return _NOTHING
@@ -75,20 +75,6 @@ def scope_from_row(user_id: UUID, names: tuple[str, ...], allow_list: tuple[str,
 
 _ALL_NAMES = (ALL_NAME,)
 _ANYTHING = ("*:*",)
-
-
-def parse_allow_entry(text: str) -> tuple[str, str]:
-    """`"chat:<uuid>"` / `"chat:*"` / `"*:*"` as the `(type, id)` pair `Scope` takes (which
-    validates both parts)."""
-    resource_type, sep, ident = text.partition(":")
-    if not sep:
-        raise ValueError(f"allow-list entry {text!r}: expected 'type:id'")
-    return (resource_type, ident)
-
-
-def format_allow_entry(entry: tuple[str, UUID | str]) -> str:
-    """The stored form of an allow-list entry (the inverse of `parse_allow_entry`)."""
-    return f"{entry[0]}:{entry[1]}"
 
 
 def custom_roles_from_json(user_id: UUID, text: str) -> tuple[CustomRole, ...]:

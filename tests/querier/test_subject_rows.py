@@ -11,10 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from authz import Action, Authorizer, NotAuthorizedError, Object, Scope, Subject, resources
+from authz.scopes import allow_entry_from_text, allow_entry_text
 from querier.dbauthz.actors import (
-    format_allow_entry,
     load_subject,
-    parse_allow_entry,
     scope_from_row,
     subject_from_row,
 )
@@ -77,7 +76,7 @@ def test_a_stored_scope_that_does_not_parse_admits_nothing(
 
 def test_allow_entries_round_trip() -> None:
     for entry in (("chat", CHAT), ("chat", "*"), ("*", "*")):
-        assert parse_allow_entry(format_allow_entry(entry)) == (entry[0], str(entry[1]))
+        assert allow_entry_from_text(allow_entry_text(entry)) == entry
     assert scope_from_row(USER, ("chat:read",), ("chat:*",)).allow_list == (("chat", "*"),)
 
 
