@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement
 from authz import Action, resources
 from querier.dbauthz.async_base import AsyncAuthzBase
 from querier.dbauthz.context import current_actor
-from querier.dbauthz.decide import COST_CHAT_COLUMNS, SharedMode, chat_object
+from querier.dbauthz.decide import CHAT_COLUMNS, COST_CHAT_COLUMNS, chat_object
 from querier.dbauthz.guards import references_hidden, refuse_usage_from_non_chatd
 from querier.generated.models import (
     Chat,
@@ -52,35 +52,11 @@ class AsyncChatMethods(AsyncAuthzBase):
         page_limit: int,
         authorize_filter: ColumnElement[bool] | None = None,
     ) -> list[Chat]:
-        """What the roles allow: `get_chats_shared` in its `exclude` mode."""
-        return await self.get_chats_shared(
-            shared=SharedMode.EXCLUDE,
-            owner_id=owner_id,
-            archived=archived,
-            after_id=after_id,
-            page_limit=page_limit,
-            authorize_filter=authorize_filter,
-        )
-
-    async def get_chats_shared(
-        self,
-        *,
-        shared: SharedMode,
-        owner_id: UUID | None = None,
-        archived: bool | None = None,
-        after_id: UUID | None = None,
-        page_limit: int,
-        authorize_filter: ColumnElement[bool] | None = None,
-    ) -> list[Chat]:
-        """`GetChats` in a shared mode (`GET /api/v2/chats?shared=`): `exclude` is what the
-        roles allow; `include` adds, `only` keeps just, the chats shared with the actor (see
-        `Decider.chat_list_filter`; with the kill switch on every mode is `exclude`)."""
+        """What the roles allow (`shared=exclude`); `get_chats_shared` lists shared chats."""
         actor = current_actor()
         if after_id is not None:
-            # A cursor must be readable (no existence oracle): a shared chat is, unless the
-            # kill switch is on.
-            self._decide.readable(actor, await self._inner.get_chat(id=after_id))
-        where = self._decide.chat_list_filter(actor, shared, authorize_filter)
+            await self.get_chat(id=after_id)  # a cursor must be readable: no existence oracle
+        where = self._decide.list_filter(actor, "chat", CHAT_COLUMNS, authorize_filter)
         if where is None:
             return []
         return await self._inner.get_chats(

@@ -28,13 +28,41 @@ from querier.dbauthz.chat_acl import (
     refuse_when_disabled,
 )
 from querier.dbauthz.context import current_actor
-from querier.dbauthz.decide import chat_object
+from querier.dbauthz.decide import SharedMode, chat_object
 from querier.dbauthz.sync_base import AuthzBase
 from querier.generated.models import Chat, GetChatACLRow, GetChatShareTargetsRow, JsonValue
 
 
 class ChatAclMethods(AuthzBase):
     __slots__ = ()
+
+    def get_chats_shared(
+        self,
+        *,
+        shared: SharedMode,
+        owner_id: UUID | None = None,
+        archived: bool | None = None,
+        after_id: UUID | None = None,
+        page_limit: int,
+    ) -> list[Chat]:
+        """`GetChats` in a shared mode (`GET /api/v2/chats?shared=`): `exclude` is exactly
+        `get_chats`; `include` adds, `only` keeps just, the chats shared with the actor (see
+        `Decider.chat_list_filter`; with the kill switch on every mode is `exclude`)."""
+        actor = current_actor()
+        if after_id is not None:
+            # A cursor must be readable (no existence oracle): a shared chat is, unless the
+            # kill switch is on.
+            self._decide.readable(actor, self._inner.get_chat(id=after_id))
+        where = self._decide.chat_list_filter(actor, shared, None)
+        if where is None:
+            return []
+        return self._inner.get_chats(
+            owner_id=owner_id,
+            archived=archived,
+            after_id=after_id,
+            page_limit=page_limit,
+            authorize_filter=where,
+        )
 
     def get_chat_acl(self, *, chat_id: UUID) -> list[GetChatACLRow]:
         """Who the chat is shared with: whoever may read the chat may see it (as in Coder)."""
